@@ -1,0 +1,579 @@
+#include "events/event_store.hpp"
+
+#include <charconv>
+#include <map>
+#include <set>
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "events/crypto.hpp"
+#include "events/hash_chain.hpp"
+#include "events/jcs.hpp"
+
+namespace larder::events {
+
+namespace {
+
+// -- SQL ----------------------------------------------------------------------
+
+/// Compare-and-set of existing streams; returns the streams that moved.
+constexpr auto advance_streams_sql = R"sql(
+UPDATE es.streams s
+   SET version = v.new_version, last_hash = decode(v.new_head, 'hex')
+  FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::bigint[],
+              $6::text[])
+       AS v(stream_id, tenant_id, expected, expected_head, new_version,
+            new_head)
+ WHERE s.stream_id = v.stream_id
+   AND s.tenant_id = v.tenant_id
+   AND s.version = v.expected
+   AND s.last_hash = decode(v.expected_head, 'hex')
+RETURNING s.stream_id)sql";
+
+/// Creates new streams; a stream someone else created first is not returned.
+constexpr auto create_streams_sql = R"sql(
+INSERT INTO es.streams (stream_id, tenant_id, stream_type, version, last_hash)
+SELECT v.stream_id, v.tenant_id, v.stream_type, v.version,
+       decode(v.head, 'hex')
+  FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[])
+       AS v(stream_id, tenant_id, stream_type, version, head)
+ON CONFLICT (stream_id) DO NOTHING
+RETURNING stream_id)sql";
+
+constexpr auto insert_events_sql = R"sql(
+INSERT INTO es.events (event_id, tenant_id, stream_id, stream_version,
+                       event_type, schema_version, payload, metadata,
+                       recorded_at, prev_hash, hash)
+SELECT v.event_id, v.tenant_id, v.stream_id, v.stream_version, v.event_type,
+       v.schema_version, v.payload::jsonb, v.metadata::jsonb, v.recorded_at,
+       decode(v.prev_hash, 'hex'), decode(v.hash, 'hex')
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[],
+              $6::int[], $7::text[], $8::text[], $9::timestamptz[],
+              $10::text[], $11::text[])
+       AS v(event_id, tenant_id, stream_id, stream_version, event_type,
+            schema_version, payload, metadata, recorded_at, prev_hash, hash)
+RETURNING stream_id, global_position)sql";
+
+constexpr auto notify_sql = "SELECT pg_notify('larder_events', '')";
+
+#define LARDER_EVENT_COLUMNS                                                   \
+  "global_position, transaction_id::text, event_id::text, tenant_id::text, "   \
+  "stream_id, stream_version, event_type, schema_version, payload::text, "     \
+  "metadata::text, "                                                           \
+  "to_char(recorded_at AT TIME ZONE 'UTC', "                                   \
+  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "                                     \
+  "encode(prev_hash, 'hex'), encode(hash, 'hex')"
+
+constexpr auto read_stream_sql =
+  "SELECT " LARDER_EVENT_COLUMNS " FROM es.events"
+  " WHERE stream_id = $1 AND stream_version >= $2"
+  " ORDER BY stream_version LIMIT $3";
+
+constexpr auto head_sql =
+  "SELECT tenant_id::text, stream_type, version, encode(last_hash, 'hex')"
+  " FROM es.streams WHERE stream_id = $1";
+
+/// The ordering fence of DESIGN.md §4.3.
+constexpr auto read_log_sql =
+  "SELECT " LARDER_EVENT_COLUMNS " FROM es.events"
+  " WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)"
+  "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+  " ORDER BY transaction_id, global_position LIMIT $3";
+
+constexpr auto read_tenant_log_sql =
+  "SELECT " LARDER_EVENT_COLUMNS " FROM es.events"
+  " WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)"
+  "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+  "   AND tenant_id = $4::uuid"
+  " ORDER BY transaction_id, global_position LIMIT $3";
+
+constexpr auto verify_page_sql =
+  "SELECT " LARDER_EVENT_COLUMNS
+  " FROM es.events WHERE (stream_id, stream_version) > ($1, $2)"
+  " ORDER BY stream_id, stream_version LIMIT $3";
+
+constexpr auto verify_tenant_page_sql =
+  "SELECT " LARDER_EVENT_COLUMNS
+  " FROM es.events WHERE (stream_id, stream_version) > ($1, $2)"
+  "   AND tenant_id = $4::uuid"
+  " ORDER BY stream_id, stream_version LIMIT $3";
+
+#undef LARDER_EVENT_COLUMNS
+
+constexpr auto verify_streams_sql =
+  "SELECT stream_id, version, encode(last_hash, 'hex') FROM es.streams"
+  " WHERE ($1 = '' OR tenant_id = NULLIF($1, '')::uuid)"
+  " ORDER BY stream_id";
+
+constexpr auto session_setup_sql =
+  "SET idle_in_transaction_session_timeout = '30s';"
+  "SET statement_timeout = '60s';"
+  "SET application_name = 'larder'";
+
+// -- helpers ------------------------------------------------------------------
+
+/// Builds a PostgreSQL array literal; every element quoted and escaped so
+/// that any text (JSON with quotes and backslashes) survives.
+class pg_array {
+ public:
+  void add(std::string_view text) {
+    out_ += first_ ? '{' : ',';
+    first_ = false;
+    out_ += '"';
+    for (char c : text) {
+      if (c == '"' || c == '\\')
+        out_ += '\\';
+      out_ += c;
+    }
+    out_ += '"';
+  }
+
+  void add(std::int64_t number) {
+    add(std::string_view{std::to_string(number)});
+  }
+
+  std::string str() const {
+    return first_ ? std::string{"{}"} : out_ + '}';
+  }
+
+ private:
+  std::string out_;
+  bool first_ = true;
+};
+
+std::uint64_t parse_u64(std::string_view text) {
+  std::uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+hash_bytes parse_hash(std::string_view hex) {
+  auto raw = from_hex<32>(hex);
+  return raw ? *raw : hash_bytes{};
+}
+
+recorded_event to_event(const pqxx::row& row) {
+  recorded_event ev;
+  ev.global_position = row[0].as<std::int64_t>();
+  ev.transaction_id = parse_u64(row[1].c_str());
+  ev.env.event_id = uuid::parse(row[2].c_str()).value_or(uuid{});
+  ev.env.tenant_id = uuid::parse(row[3].c_str()).value_or(uuid{});
+  ev.env.stream_id = row[4].c_str();
+  ev.env.stream_version = row[5].as<std::int64_t>();
+  ev.env.event_type = row[6].c_str();
+  ev.env.schema_version = row[7].as<std::int32_t>();
+  ev.env.payload = row[8].c_str();
+  ev.env.metadata = row[9].c_str();
+  ev.env.recorded_at = row[10].c_str();
+  ev.prev_hash = parse_hash(row[11].c_str());
+  ev.hash = parse_hash(row[12].c_str());
+  return ev;
+}
+
+/// A validated request with its events enveloped and chained.
+struct prepared {
+  std::size_t index = 0;
+  std::vector<envelope> envelopes;
+  std::vector<hash_bytes> prev_hashes;
+  std::vector<hash_bytes> hashes;
+};
+
+expected<prepared> prepare(const append_request& req, std::size_t index,
+                           const std::string& recorded_at) {
+  auto invalid = [&](std::string what) {
+    return make_error(errc::invalid_argument, std::move(what));
+  };
+  if (req.stream_id.empty() || req.stream_id.size() > 200)
+    return invalid("a stream id must be 1 to 200 characters");
+  if (req.stream_type.empty() || req.stream_type.size() > 50)
+    return invalid("a stream type must be 1 to 50 characters");
+  if (req.tenant_id.is_nil())
+    return invalid("an event needs a tenant id");
+  if (req.expected_version < 0)
+    return invalid("an expected version cannot be negative");
+  if (req.events.empty())
+    return invalid("an append needs at least one event");
+  if (req.events.size() > max_events_per_append)
+    return invalid("too many events in one append");
+  auto metadata = encode_metadata(req.metadata);
+  prepared out;
+  out.index = index;
+  out.envelopes.reserve(req.events.size());
+  hash_bytes prev = req.expected_head;
+  std::int64_t version = req.expected_version;
+  for (const auto& ev : req.events) {
+    if (ev.event_type.empty() || ev.event_type.size() > 100)
+      return invalid("an event type must be 1 to 100 characters");
+    if (ev.schema_version < 1)
+      return invalid("a schema version starts at 1");
+    if (ev.payload.size() > max_payload_bytes)
+      return invalid("an event payload is larger than 256 KiB");
+    auto payload = canonicalize(ev.payload);
+    if (!payload)
+      return invalid("event payload: " + payload.error().message);
+    if (payload->empty() || payload->front() != '{')
+      return invalid("an event payload must be a JSON object");
+    // PostgreSQL's jsonb cannot hold U+0000; refuse it here rather than
+    // failing the whole batch in the database.
+    if (payload->find("\\u0000") != std::string::npos)
+      return invalid("an event payload cannot contain U+0000");
+    envelope env{ev.event_id,         req.tenant_id, req.stream_id,
+                 ++version,           ev.event_type, ev.schema_version,
+                 std::move(*payload), metadata,      recorded_at};
+    auto hash = chain_hash(prev, env);
+    if (!hash)
+      return std::move(hash).error();
+    out.prev_hashes.push_back(prev);
+    out.hashes.push_back(*hash);
+    prev = *hash;
+    out.envelopes.push_back(std::move(env));
+  }
+  return out;
+}
+
+} // namespace
+
+// -- event_store --------------------------------------------------------------
+
+struct event_store::connection_holder {
+  explicit connection_holder(const std::string& url) : conn(url) {}
+
+  operator pqxx::connection&() {
+    return conn;
+  }
+
+  pqxx::connection conn;
+};
+
+event_store::event_store(std::string url) : url_(std::move(url)) {}
+
+event_store::~event_store() = default;
+
+event_store::connection_holder& event_store::conn() {
+  if (!conn_ || !conn_->conn.is_open()) {
+    conn_.reset();
+    auto fresh = std::make_unique<connection_holder>(url_);
+    pqxx::nontransaction{fresh->conn}.exec(session_setup_sql);
+    conn_ = std::move(fresh);
+  }
+  return *conn_;
+}
+
+expected<bool> event_store::connect() {
+  try {
+    pqxx::nontransaction{conn()}.exec("SELECT 1");
+    return true;
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable,
+                      std::string{"cannot connect to PostgreSQL: "} + e.what());
+  }
+}
+
+std::vector<expected<append_result>>
+event_store::append_in(pqxx::transaction_base& txn,
+                       std::span<const append_request> requests) {
+  std::vector<expected<append_result>> results(
+    requests.size(), expected<append_result>{append_result{}});
+  auto recorded_at = now_timestamp();
+  std::vector<prepared> ready;
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (!seen.insert(requests[i].stream_id).second) {
+      results[i] = make_error(errc::invalid_argument,
+                              "one batch cannot append to a stream twice");
+      continue;
+    }
+    auto p = prepare(requests[i], i, recorded_at);
+    if (!p)
+      results[i] = std::move(p).error();
+    else
+      ready.push_back(std::move(*p));
+  }
+  // Compare-and-set the stream rows; what does not come back conflicted.
+  pg_array upd_ids, upd_tenants, upd_expected, upd_heads, upd_versions,
+    upd_new_heads;
+  pg_array new_ids, new_tenants, new_types, new_versions, new_heads;
+  std::size_t updates = 0;
+  std::size_t creates = 0;
+  for (const auto& p : ready) {
+    const auto& req = requests[p.index];
+    auto tenant = req.tenant_id.to_string();
+    auto version =
+      req.expected_version + static_cast<std::int64_t>(p.envelopes.size());
+    auto head = to_hex(p.hashes.back());
+    if (req.expected_version > 0) {
+      upd_ids.add(req.stream_id);
+      upd_tenants.add(tenant);
+      upd_expected.add(req.expected_version);
+      upd_heads.add(to_hex(req.expected_head));
+      upd_versions.add(version);
+      upd_new_heads.add(head);
+      ++updates;
+    } else {
+      new_ids.add(req.stream_id);
+      new_tenants.add(tenant);
+      new_types.add(req.stream_type);
+      new_versions.add(version);
+      new_heads.add(head);
+      ++creates;
+    }
+  }
+  std::set<std::string, std::less<>> moved;
+  if (updates > 0)
+    for (const auto& row :
+         txn.exec_params(advance_streams_sql, upd_ids.str(), upd_tenants.str(),
+                         upd_expected.str(), upd_heads.str(),
+                         upd_versions.str(), upd_new_heads.str()))
+      moved.emplace(row[0].c_str());
+  if (creates > 0)
+    for (const auto& row :
+         txn.exec_params(create_streams_sql, new_ids.str(), new_tenants.str(),
+                         new_types.str(), new_versions.str(), new_heads.str()))
+      moved.emplace(row[0].c_str());
+  // Insert the events of every request whose stream moved.
+  pg_array ids, tenants, streams, versions, types, schemas, payloads, metas,
+    times, prevs, hashes;
+  std::map<std::string_view, std::size_t> index_of_stream;
+  for (const auto& p : ready) {
+    const auto& req = requests[p.index];
+    if (!moved.contains(req.stream_id)) {
+      results[p.index] = make_error(
+        errc::conflict, "stream " + req.stream_id + " is no longer at version "
+                          + std::to_string(req.expected_version));
+      continue;
+    }
+    index_of_stream[req.stream_id] = p.index;
+    for (std::size_t k = 0; k < p.envelopes.size(); ++k) {
+      const auto& env = p.envelopes[k];
+      ids.add(env.event_id.to_string());
+      tenants.add(env.tenant_id.to_string());
+      streams.add(env.stream_id);
+      versions.add(env.stream_version);
+      types.add(env.event_type);
+      schemas.add(env.schema_version);
+      payloads.add(env.payload);
+      metas.add(env.metadata);
+      times.add(env.recorded_at);
+      prevs.add(to_hex(p.prev_hashes[k]));
+      hashes.add(to_hex(p.hashes[k]));
+    }
+    auto& res = *results[p.index];
+    res.version = p.envelopes.back().stream_version;
+    res.head = p.hashes.back();
+  }
+  if (index_of_stream.empty())
+    return results;
+  for (const auto& row : txn.exec_params(
+         insert_events_sql, ids.str(), tenants.str(), streams.str(),
+         versions.str(), types.str(), schemas.str(), payloads.str(),
+         metas.str(), times.str(), prevs.str(), hashes.str())) {
+    auto& res = *results[index_of_stream.at(row[0].c_str())];
+    auto position = row[1].as<std::int64_t>();
+    if (res.first_position == 0 || position < res.first_position)
+      res.first_position = position;
+    res.last_position = std::max(res.last_position, position);
+  }
+  txn.exec(notify_sql);
+  return results;
+}
+
+std::vector<expected<append_result>>
+event_store::append_batch(std::span<const append_request> requests) {
+  auto all_fail = [&](errc code, const std::string& message) {
+    return std::vector<expected<append_result>>(
+      requests.size(), expected<append_result>{make_error(code, message)});
+  };
+  for (int attempt = 0;; ++attempt) {
+    try {
+      pqxx::work txn{conn()};
+      auto results = append_in(txn, requests);
+      txn.commit();
+      return results;
+    } catch (const pqxx::deadlock_detected&) {
+      // Two writers locked overlapping streams in different orders; the
+      // database aborted this one. Nothing was written: go again.
+      if (attempt < 3)
+        continue;
+      return all_fail(errc::unavailable, "the event store is busy");
+    } catch (const pqxx::in_doubt_error&) {
+      conn_.reset();
+      spdlog::error("event store: connection lost during COMMIT; outcome of "
+                    "{} appends unknown",
+                    requests.size());
+      return all_fail(errc::unavailable,
+                      "the event store connection was lost; retry");
+    } catch (const pqxx::broken_connection&) {
+      conn_.reset();
+      return all_fail(errc::unavailable, "the event store is unavailable");
+    } catch (const pqxx::sql_error& e) {
+      // One request tripped a constraint (say, a reused event id). Nothing
+      // was written; append each request alone so only it fails.
+      if (requests.size() > 1) {
+        std::vector<expected<append_result>> results;
+        results.reserve(requests.size());
+        for (std::size_t i = 0; i < requests.size(); ++i)
+          results.push_back(std::move(append_batch(requests.subspan(i, 1))[0]));
+        return results;
+      }
+      spdlog::warn("event store: append to {} refused by the database: {}",
+                   requests[0].stream_id, e.sqlstate());
+      return all_fail(errc::invalid_argument,
+                      "the event store refused this append");
+    } catch (const pqxx::failure&) {
+      conn_.reset();
+      return all_fail(errc::unavailable, "the event store is unavailable");
+    }
+  }
+}
+
+expected<append_result> event_store::append(const append_request& request) {
+  return std::move(append_batch(std::span{&request, 1})[0]);
+}
+
+expected<std::vector<recorded_event>>
+event_store::read_stream(std::string_view stream_id, std::int64_t from_version,
+                         std::size_t limit) {
+  try {
+    pqxx::read_transaction txn{conn()};
+    std::vector<recorded_event> out;
+    auto rows = txn.exec_params(read_stream_sql, std::string{stream_id},
+                                from_version, static_cast<std::int64_t>(limit));
+    out.reserve(rows.size());
+    for (const auto& row : rows)
+      out.push_back(to_event(row));
+    return out;
+  } catch (const pqxx::failure&) {
+    conn_.reset();
+    return make_error(errc::unavailable, "the event store is unavailable");
+  }
+}
+
+expected<std::optional<stream_head>>
+event_store::head(std::string_view stream_id) {
+  try {
+    pqxx::read_transaction txn{conn()};
+    auto rows = txn.exec_params(head_sql, std::string{stream_id});
+    if (rows.empty())
+      return std::optional<stream_head>{};
+    const auto& row = rows[0];
+    return std::optional<stream_head>{
+      stream_head{uuid::parse(row[0].c_str()).value_or(uuid{}), row[1].c_str(),
+                  row[2].as<std::int64_t>(), parse_hash(row[3].c_str())}};
+  } catch (const pqxx::failure&) {
+    conn_.reset();
+    return make_error(errc::unavailable, "the event store is unavailable");
+  }
+}
+
+expected<log_batch> event_store::read_log(log_position after, std::size_t limit,
+                                          std::optional<uuid> tenant) {
+  try {
+    pqxx::read_transaction txn{conn()};
+    auto xid = std::to_string(after.transaction_id);
+    auto lim = static_cast<std::int64_t>(limit);
+    auto rows =
+      tenant ? txn.exec_params(read_tenant_log_sql, xid, after.global_position,
+                               lim, tenant->to_string())
+             : txn.exec_params(read_log_sql, xid, after.global_position, lim);
+    log_batch batch;
+    batch.next = after;
+    batch.events.reserve(rows.size());
+    for (const auto& row : rows)
+      batch.events.push_back(to_event(row));
+    if (!batch.events.empty())
+      batch.next = {batch.events.back().transaction_id,
+                    batch.events.back().global_position};
+    return batch;
+  } catch (const pqxx::failure&) {
+    conn_.reset();
+    return make_error(errc::unavailable, "the event store is unavailable");
+  }
+}
+
+expected<verify_report> event_store::verify(std::optional<uuid> tenant) {
+  verify_report report;
+  auto fail = [&report](const std::string& stream, std::int64_t version,
+                        std::string reason) {
+    report.failure = verify_failure{stream, version, std::move(reason)};
+    return report;
+  };
+  try {
+    // Stream rows first, so a head that disagrees with its events is found.
+    std::map<std::string, std::pair<std::int64_t, std::string>> heads;
+    {
+      pqxx::read_transaction txn{conn()};
+      auto t = tenant ? tenant->to_string() : std::string{};
+      for (const auto& row : txn.exec_params(verify_streams_sql, t))
+        heads[row[0].c_str()] = {row[1].as<std::int64_t>(), row[2].c_str()};
+    }
+    std::string stream;
+    std::int64_t version = 0;
+    hash_bytes prev = genesis_hash;
+    auto finish_stream = [&]() -> std::optional<std::string> {
+      if (stream.empty())
+        return std::nullopt;
+      ++report.streams;
+      auto i = heads.find(stream);
+      if (i == heads.end())
+        return "events exist but the stream has no head row";
+      if (i->second.first != version)
+        return "the stream head says version " + std::to_string(i->second.first)
+               + " but the last event is " + std::to_string(version);
+      if (i->second.second != to_hex(prev))
+        return std::string{"the stream head hash does not match its last "
+                           "event"};
+      heads.erase(i);
+      return std::nullopt;
+    };
+    constexpr std::int64_t page = 5000;
+    for (;;) {
+      pqxx::read_transaction txn{conn()};
+      auto rows = tenant
+                    ? txn.exec_params(verify_tenant_page_sql, stream, version,
+                                      page, tenant->to_string())
+                    : txn.exec_params(verify_page_sql, stream, version, page);
+      for (const auto& row : rows) {
+        auto ev = to_event(row);
+        if (ev.env.stream_id != stream) {
+          if (auto why = finish_stream())
+            return fail(stream, version, *why);
+          stream = ev.env.stream_id;
+          version = 0;
+          prev = genesis_hash;
+        }
+        ++report.events;
+        if (ev.env.stream_version != version + 1)
+          return fail(stream, ev.env.stream_version,
+                      "version " + std::to_string(version + 1) + " is missing");
+        if (ev.prev_hash != prev)
+          return fail(stream, ev.env.stream_version,
+                      "prev_hash does not match the hash of the event before");
+        auto hash = chain_hash(prev, ev.env);
+        if (!hash)
+          return fail(stream, ev.env.stream_version,
+                      "the stored event cannot be canonicalized: "
+                        + hash.error().message);
+        if (*hash != ev.hash)
+          return fail(stream, ev.env.stream_version,
+                      "the stored hash does not match the event's content");
+        version = ev.env.stream_version;
+        prev = ev.hash;
+      }
+      if (rows.size() < static_cast<std::size_t>(page))
+        break;
+    }
+    if (auto why = finish_stream())
+      return fail(stream, version, *why);
+    if (!heads.empty())
+      return fail(heads.begin()->first, 0,
+                  "the stream head exists but it has no events");
+    return report;
+  } catch (const pqxx::failure&) {
+    conn_.reset();
+    return make_error(errc::unavailable, "the event store is unavailable");
+  }
+}
+
+} // namespace larder::events

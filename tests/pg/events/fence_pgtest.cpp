@@ -1,0 +1,136 @@
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "events/event_store.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace larder;
+using namespace larder::events;
+using larder::testing::make_append;
+using larder::testing::test_database;
+
+namespace {
+
+std::vector<std::string> streams_of(const log_batch& batch) {
+  std::vector<std::string> out;
+  for (const auto& ev : batch.events)
+    out.push_back(ev.env.stream_id);
+  return out;
+}
+
+/// Reads from `from` until `want` events arrived. The fence is
+/// cluster-wide: a writer in another database (a test running in parallel)
+/// may hold it back for a moment, so a reader keeps reading, as a projection
+/// runner would; it never passes anything.
+log_batch read_at_least(event_store& store, log_position from, std::size_t want,
+                        std::optional<uuid> tenant = std::nullopt) {
+  log_batch all;
+  all.next = from;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (all.events.size() < want
+         && std::chrono::steady_clock::now() < deadline) {
+    auto batch = store.read_log(all.next, 3, tenant);
+    if (!batch)
+      break;
+    if (batch->events.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    EXPECT_GT(batch->next, all.next);
+    all.next = batch->next;
+    for (auto& ev : batch->events)
+      all.events.push_back(std::move(ev));
+  }
+  return all;
+}
+
+} // namespace
+
+// The failure the fence exists for: transaction A takes its id first but
+// inserts last; transaction B inserts and commits while A is still open. A
+// reader that followed global_position alone would pass B's position and
+// never see A's event. The fence holds the reader back until A commits and
+// then delivers A before B.
+TEST(fence, a_late_commit_is_never_skipped) {
+  test_database db;
+  event_store reader{db.app_url()};
+  event_store writer_b{db.app_url()};
+  auto tenant = uuid::make_v7();
+
+  pqxx::connection conn_a{db.app_url()};
+  pqxx::work txn_a{conn_a};
+  txn_a.exec("SELECT pg_current_xact_id()"); // A's xid is now the oldest
+
+  auto b = writer_b.append(make_append("invoice-b", tenant, 0, genesis_hash));
+  ASSERT_TRUE(b);
+  std::vector<append_request> a_req = {
+    make_append("invoice-a", tenant, 0, genesis_hash)};
+  auto a = event_store::append_in(txn_a, a_req);
+  ASSERT_TRUE(a[0]);
+  EXPECT_GT(a[0]->last_position, b->last_position);
+
+  auto while_open = reader.read_log({}, 100);
+  ASSERT_TRUE(while_open);
+  EXPECT_TRUE(while_open->events.empty())
+    << "the reader passed an event while an older writer was still open";
+  EXPECT_EQ(while_open->next, log_position{});
+
+  txn_a.commit();
+  auto after = read_at_least(reader, while_open->next, 2);
+  ASSERT_EQ(streams_of(after),
+            (std::vector<std::string>{"invoice-a", "invoice-b"}));
+  EXPECT_LT(after.events[0].transaction_id, after.events[1].transaction_id);
+  auto nothing_more = reader.read_log(after.next, 100);
+  ASSERT_TRUE(nothing_more);
+  EXPECT_TRUE(nothing_more->events.empty());
+}
+
+TEST(fence, a_rolled_back_writer_releases_the_fence_and_leaves_no_trace) {
+  test_database db;
+  event_store reader{db.app_url()};
+  event_store writer{db.app_url()};
+  auto tenant = uuid::make_v7();
+  {
+    pqxx::connection conn{db.app_url()};
+    pqxx::work txn{conn};
+    std::vector<append_request> req = {
+      make_append("invoice-x", tenant, 0, genesis_hash)};
+    ASSERT_TRUE(event_store::append_in(txn, req)[0]);
+    ASSERT_TRUE(
+      writer.append(make_append("invoice-y", tenant, 0, genesis_hash)));
+    EXPECT_TRUE(reader.read_log({}, 10)->events.empty());
+    txn.abort();
+  }
+  auto batch = read_at_least(reader, {}, 1);
+  EXPECT_EQ(streams_of(batch), std::vector<std::string>{"invoice-y"});
+  EXPECT_TRUE(reader.read_log(batch.next, 10)->events.empty());
+}
+
+TEST(fence, batches_page_through_the_log_in_order_without_repeats) {
+  test_database db;
+  event_store store{db.app_url()};
+  auto tenant = uuid::make_v7();
+  auto other = uuid::make_v7();
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(
+      store.append(make_append("invoice-" + std::to_string(i),
+                               i % 2 ? other : tenant, 0, genesis_hash, 2)));
+  auto all = read_at_least(store, {}, 14);
+  std::vector<std::int64_t> seen;
+  for (const auto& ev : all.events)
+    seen.push_back(ev.global_position);
+  ASSERT_EQ(seen.size(), 14u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()).size(), 14u);
+  EXPECT_TRUE(store.read_log(all.next, 100)->events.empty());
+
+  auto mine = read_at_least(store, {}, 8, tenant);
+  EXPECT_EQ(mine.events.size(), 8u);
+  for (const auto& ev : mine.events)
+    EXPECT_EQ(ev.env.tenant_id, tenant);
+  EXPECT_TRUE(store.read_log(mine.next, 100, tenant)->events.empty());
+}
