@@ -1,0 +1,49 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/type_ids.hpp"
+#include "events/event_store.hpp"
+
+namespace larder {
+
+/// Group-commits appends from many callers (DESIGN.md §4.2). Accepts
+/// `append` from entity actors; gathers whatever is waiting into one
+/// transaction (one stream at most once per batch), and answers each caller
+/// with its own `append_result` or its own error only after the commit.
+/// A stale expected version fails that caller alone (`conflict`); a lost
+/// database fails the batch (`unavailable`) and the next batch reconnects.
+/// Runs detached: its libpq calls block only its own thread.
+using store_writer_actor = caf::typed_actor<caf::replies_to<
+  append_atom, events::append_request>::with<events::append_result>>;
+
+/// Counters readable from any thread (for /metrics and the benchmarks).
+struct store_writer_stats {
+  std::atomic<std::uint64_t> appends{0};
+  std::atomic<std::uint64_t> events{0};
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> conflicts{0};
+  std::atomic<std::uint64_t> failures{0};
+};
+
+struct store_writer_options {
+  std::string database_url;
+  /// At most this many events go into one transaction.
+  std::size_t max_batch_events = 2000;
+  std::shared_ptr<store_writer_stats> stats =
+    std::make_shared<store_writer_stats>();
+};
+
+/// Spawns the writer. On an exit message it commits what is already queued,
+/// answers those callers, and only then stops.
+store_writer_actor spawn_store_writer(caf::actor_system& sys,
+                                      store_writer_options options);
+
+} // namespace larder

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
+
+#include "events/event_store.hpp"
+
+/// The project's single CAF type-id block: every type and atom that crosses
+/// an actor boundary is listed here, once, with its `inspect` overload.
+/// Atom texts are at most 10 characters (a CAF 0.17 limit).
+
+namespace larder::events {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, uuid& x) {
+  return f(caf::meta::type_name("uuid"), x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_metadata& x) {
+  return f(caf::meta::type_name("event_metadata"), x.actor, x.actor_id,
+           x.correlation_id, x.causation_id, x.request_id, x.source,
+           x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, new_event& x) {
+  return f(caf::meta::type_name("new_event"), x.event_id, x.event_type,
+           x.schema_version, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_request& x) {
+  return f(caf::meta::type_name("append_request"), x.stream_id, x.tenant_id,
+           x.stream_type, x.expected_version, x.expected_head, x.metadata,
+           x.events);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_result& x) {
+  return f(caf::meta::type_name("append_result"), x.version, x.head,
+           x.first_position, x.last_position);
+}
+
+} // namespace larder::events
+
+CAF_BEGIN_TYPE_ID_BLOCK(larder, caf::first_custom_type_id)
+
+CAF_ADD_TYPE_ID(larder, (larder::events::append_request))
+CAF_ADD_TYPE_ID(larder, (larder::events::append_result))
+
+CAF_ADD_ATOM(larder, larder, append_atom, "append")
+CAF_ADD_ATOM(larder, larder, flush_atom, "flush")
+
+CAF_END_TYPE_ID_BLOCK(larder)

@@ -1,0 +1,209 @@
+#include "actors/store_writer.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "actors/errors.hpp"
+#include "actors/system_config.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace larder;
+using namespace larder::events;
+using larder::testing::make_append;
+using larder::testing::test_database;
+using namespace std::chrono_literals;
+
+namespace {
+
+int count_events(const test_database& db) {
+  pqxx::connection conn{db.app_url()};
+  pqxx::read_transaction txn{conn};
+  return txn.exec1("SELECT count(*) FROM es.events")[0].as<int>();
+}
+
+/// What one caller has done so far. Held only by the pending request's
+/// handlers, so it (and its writer handle) goes away when the caller stops.
+struct caller_state {
+  store_writer_actor writer;
+  std::string stream;
+  uuid tenant;
+  int n = 0;
+  caf::actor done;
+  int sent = 0;
+  std::int64_t version = 0;
+  hash_bytes head = genesis_hash;
+};
+
+/// Sends the next append, or reports the final version to `done`.
+void next_append(caf::event_based_actor* self,
+                 std::shared_ptr<caller_state> st) {
+  if (st->sent == st->n) {
+    self->send(st->done, st->version);
+    self->quit();
+    return;
+  }
+  ++st->sent;
+  self
+    ->request(st->writer, 10s, append_atom_v,
+              make_append(st->stream, st->tenant, st->version, st->head))
+    .then(
+      [self, st](const append_result& res) {
+        st->version = res.version;
+        st->head = res.head;
+        next_append(self, st);
+      },
+      [self, st](const caf::error&) {
+        self->send(st->done, std::int64_t{-1});
+        self->quit();
+      });
+}
+
+/// Appends `n` events one at a time to its own stream, each append waiting
+/// for the previous answer, then reports the stream's version to `done`.
+caf::behavior caller(caf::event_based_actor* self, store_writer_actor writer,
+                     std::string stream, uuid tenant, int n, caf::actor done) {
+  auto st = std::make_shared<caller_state>();
+  st->writer = std::move(writer);
+  st->stream = std::move(stream);
+  st->tenant = tenant;
+  st->n = n;
+  st->done = std::move(done);
+  next_append(self, std::move(st));
+  return {[](caf::unit_t) {}};
+}
+
+} // namespace
+
+class store_writer_test : public ::testing::Test {
+ protected:
+  test_database db;
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  uuid tenant = uuid::make_v7();
+};
+
+TEST_F(store_writer_test, many_concurrent_callers_are_group_committed) {
+  store_writer_options opts;
+  opts.database_url = db.app_url();
+  auto stats = opts.stats;
+  auto writer = spawn_store_writer(sys, opts);
+  constexpr int callers = 64;
+  constexpr int per_caller = 25;
+  caf::scoped_actor self{sys};
+  for (int i = 0; i < callers; ++i)
+    sys.spawn(caller, writer, "invoice-" + std::to_string(i), tenant,
+              per_caller, caf::actor{self});
+  int finished = 0;
+  self->receive_for(finished, callers)([&](std::int64_t version) {
+    EXPECT_EQ(version, per_caller);
+  });
+  EXPECT_EQ(count_events(db), callers * per_caller);
+  EXPECT_EQ(stats->appends.load(), std::uint64_t{callers * per_caller});
+  EXPECT_LT(stats->batches.load(), stats->appends.load())
+    << "no two appends ever shared a transaction";
+  event_store store{db.app_url()};
+  auto report = store.verify();
+  ASSERT_TRUE(report);
+  EXPECT_FALSE(report->failure);
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(store_writer_test, a_stale_caller_gets_its_own_conflict) {
+  store_writer_options opts;
+  opts.database_url = db.app_url();
+  auto writer = spawn_store_writer(sys, opts);
+  caf::scoped_actor self{sys};
+  append_result first;
+  self
+    ->request(writer, 10s, append_atom_v,
+              make_append("invoice-s", tenant, 0, genesis_hash))
+    .receive(
+      [&](const append_result& r) {
+        first = r;
+      },
+      [&](const caf::error& e) {
+        FAIL() << to_string(e);
+      });
+  // Queue a stale append and two good ones; they land in one batch.
+  auto stale = self->request(writer, 10s, append_atom_v,
+                             make_append("invoice-s", tenant, 0, genesis_hash));
+  auto good1 = self->request(writer, 10s, append_atom_v,
+                             make_append("invoice-s", tenant, 1, first.head));
+  auto good2 = self->request(writer, 10s, append_atom_v,
+                             make_append("invoice-t", tenant, 0, genesis_hash));
+  stale.receive(
+    [](const append_result&) {
+      FAIL() << "stale append won";
+    },
+    [](const caf::error& e) {
+      EXPECT_EQ(from_caf_error(e).code, errc::conflict);
+    });
+  good1.receive(
+    [](const append_result& r) {
+      EXPECT_EQ(r.version, 2);
+    },
+    [](const caf::error& e) {
+      FAIL() << to_string(e);
+    });
+  good2.receive(
+    [](const append_result& r) {
+      EXPECT_EQ(r.version, 1);
+    },
+    [](const caf::error& e) {
+      FAIL() << to_string(e);
+    });
+  EXPECT_EQ(count_events(db), 3);
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(store_writer_test, a_dead_database_is_unavailable_and_the_writer_lives) {
+  store_writer_options opts;
+  opts.database_url =
+    "host=127.0.0.1 port=1 user=larder_app dbname=x connect_timeout=2";
+  auto writer = spawn_store_writer(sys, opts);
+  caf::scoped_actor self{sys};
+  for (int i = 0; i < 2; ++i)
+    self
+      ->request(writer, 10s, append_atom_v,
+                make_append("invoice-u", tenant, 0, genesis_hash))
+      .receive(
+        [](const append_result&) {
+          FAIL() << "append succeeded";
+        },
+        [](const caf::error& e) {
+          auto err = from_caf_error(e);
+          EXPECT_EQ(err.code, errc::unavailable);
+          EXPECT_FALSE(err.message.empty());
+        });
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(store_writer_test, shutdown_commits_and_answers_what_was_accepted) {
+  store_writer_options opts;
+  opts.database_url = db.app_url();
+  auto writer = spawn_store_writer(sys, opts);
+  caf::scoped_actor self{sys};
+  constexpr int n = 200;
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>>
+    pending;
+  for (int i = 0; i < n; ++i)
+    pending.push_back(self->request(
+      caf::actor_cast<caf::actor>(writer), 10s, append_atom_v,
+      make_append("invoice-q" + std::to_string(i), tenant, 0, genesis_hash)));
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+  int ok = 0;
+  for (auto& p : pending)
+    p.receive(
+      [&](const append_result&) {
+        ++ok;
+      },
+      [](const caf::error& e) {
+        ADD_FAILURE() << to_string(e);
+      });
+  EXPECT_EQ(ok, n);
+  self->wait_for(writer);
+  EXPECT_EQ(count_events(db), n);
+}
