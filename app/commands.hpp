@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+
+#include "app/config.hpp"
+
+/// The `larder` subcommands; each returns the process exit code.
+namespace larder::app {
+
+/// Sets up spdlog: colored text in development, JSON lines in production.
+void init_logging(bool production);
+
+/// Runs the actor system until SIGINT or SIGTERM, then drains and stops.
+int serve(const config& cfg);
+
+/// Applies pending schema migrations as the owner role.
+int migrate(const config& cfg);
+
+/// Recomputes the hash chains (of one tenant when `tenant` is not empty).
+int verify(const config& cfg, const std::string& tenant);
+
+/// The version of this build.
+const char* version() noexcept;
+
+} // namespace larder::app

@@ -1,0 +1,120 @@
+#include "app/config.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <sys/stat.h>
+
+#include "events/crypto.hpp"
+
+namespace larder {
+
+namespace {
+
+/// Secrets that appear in tutorials and sample configs; never accepted.
+constexpr std::array known_default_secrets = {
+  "changeme", "change-me", "secret",           "dev",      "development",
+  "larder",   "password",  "please-change-me", "insecure", "test",
+};
+
+std::string embedded_url(const char* role) {
+  return std::string{"postgresql://"} + role
+         + "@127.0.0.1:" + std::to_string(embedded_pg_port) + "/larder";
+}
+
+expected<std::string> dev_secret(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  auto path = fs::path{data_dir} / "secret_key";
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    std::ifstream in{path};
+    std::string key;
+    std::getline(in, key);
+    if (key.size() >= 32)
+      return key;
+  }
+  fs::create_directories(data_dir, ec);
+  if (ec)
+    return make_error(errc::unavailable, "cannot create LARDER_DATA_DIR "
+                                           + data_dir + ": " + ec.message());
+  std::array<std::uint8_t, 32> raw{};
+  events::random_bytes(raw);
+  auto key = events::to_hex(raw);
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::trunc};
+    out << key << '\n';
+    if (!out)
+      return make_error(errc::unavailable, "cannot write " + tmp.string());
+  }
+  ::chmod(tmp.c_str(), 0600);
+  fs::rename(tmp, path, ec);
+  if (ec)
+    return make_error(errc::unavailable, "cannot write " + path.string());
+  return key;
+}
+
+} // namespace
+
+std::optional<std::string> process_env(const char* name) {
+  if (const char* value = std::getenv(name); value != nullptr && *value != 0)
+    return std::string{value};
+  return std::nullopt;
+}
+
+expected<config> load_config(const env_lookup& env) {
+  config cfg;
+  auto get = [&env](const char* name, std::string fallback) {
+    return env(name).value_or(std::move(fallback));
+  };
+  auto mode = get("LARDER_ENV", "development");
+  if (mode != "development" && mode != "production")
+    return make_error(errc::invalid_argument,
+                      "LARDER_ENV must be 'development' or 'production', not '"
+                        + mode + "'");
+  cfg.production = mode == "production";
+  cfg.database_url = get("LARDER_DATABASE_URL", embedded_url("larder_app"));
+  cfg.migrate_url = get("LARDER_MIGRATE_URL", embedded_url("larder_owner"));
+  cfg.http_addr = get("LARDER_HTTP_ADDR", "127.0.0.1:8080");
+  cfg.public_url = get("LARDER_PUBLIC_URL", "http://127.0.0.1:8080");
+  cfg.data_dir = get("LARDER_DATA_DIR", "var");
+  cfg.smtp_url = get("LARDER_SMTP_URL", "");
+  cfg.dev_outbox = get("LARDER_DEV_OUTBOX", cfg.data_dir + "/outbox");
+  cfg.admin_email = get("LARDER_ADMIN_EMAIL", "");
+  if (cfg.production) {
+    auto key = env("LARDER_SECRET_KEY");
+    if (!key)
+      return make_error(errc::invalid_argument,
+                        "LARDER_ENV=production needs LARDER_SECRET_KEY: set "
+                        "it to at least 32 random characters, e.g. the output "
+                        "of 'openssl rand -hex 32'");
+    for (auto known : known_default_secrets)
+      if (*key == known)
+        return make_error(errc::invalid_argument,
+                          "LARDER_SECRET_KEY is a well-known default; "
+                          "generate one with 'openssl rand -hex 32'");
+    if (key->size() < 32)
+      return make_error(errc::invalid_argument,
+                        "LARDER_SECRET_KEY is shorter than 32 characters; "
+                        "generate one with 'openssl rand -hex 32'");
+    if (!env("LARDER_DATABASE_URL"))
+      return make_error(errc::invalid_argument,
+                        "LARDER_ENV=production needs LARDER_DATABASE_URL "
+                        "(the embedded development cluster is not for "
+                        "production)");
+    cfg.secret_key = *key;
+  } else if (auto key = env("LARDER_SECRET_KEY")) {
+    cfg.secret_key = *key;
+  } else {
+    auto generated = dev_secret(cfg.data_dir);
+    if (!generated)
+      return std::move(generated).error();
+    cfg.secret_key = *generated;
+  }
+  return cfg;
+}
+
+} // namespace larder

@@ -1,0 +1,40 @@
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "app/config.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"larder: the accounts-payable inbox for restaurants and small "
+               "businesses"};
+  cli.require_subcommand(1);
+  auto* serve = cli.add_subcommand("serve", "run the server");
+  auto* migrate =
+    cli.add_subcommand("migrate", "apply pending database migrations");
+  auto* verify = cli.add_subcommand(
+    "verify", "recompute every hash chain and name the first broken event");
+  std::string tenant;
+  verify->add_option("--tenant", tenant, "check one tenant's streams only");
+  auto* version = cli.add_subcommand("version", "print the version");
+  CLI11_PARSE(cli, argc, argv);
+
+  if (version->parsed()) {
+    std::printf("larder %s\n", larder::app::version());
+    return 0;
+  }
+  auto production =
+    larder::process_env("LARDER_ENV").value_or("") == "production";
+  larder::app::init_logging(production);
+  auto cfg = larder::load_config();
+  if (!cfg) {
+    spdlog::error("configuration: {}", cfg.error().message);
+    return 2;
+  }
+  if (serve->parsed())
+    return larder::app::serve(*cfg);
+  if (migrate->parsed())
+    return larder::app::migrate(*cfg);
+  if (verify->parsed())
+    return larder::app::verify(*cfg, tenant);
+  return 2;
+}
