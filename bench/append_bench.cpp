@@ -1,0 +1,313 @@
+// ./dev bench append: the event store's append rate through the store
+// writer against raw PostgreSQL multi-row INSERTs of the same rows, on the
+// same cluster, in one run (issue: "The event store, the build, and the two
+// commands").
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/store_writer.hpp"
+#include "actors/system_config.hpp"
+#include "bench/support/bench_database.hpp"
+#include "events/crypto.hpp"
+#include "events/uuid.hpp"
+
+using namespace larder;
+using namespace larder::events;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int stream_count = 10000;
+constexpr int raw_rows = 100000;
+constexpr int raw_rows_per_txn = 100;
+constexpr int store_appends = 100000;
+constexpr int callers = 200;
+constexpr int single_appends = 2000;
+
+/// An extracted-invoice-shaped payload of about 500 bytes.
+std::string payload(int i) {
+  char buf[640];
+  std::snprintf(
+    buf, sizeof(buf),
+    R"({"supplier":"Fromagerie du Village Ltée","invoice_number":"F-2026-%06d",)"
+    R"("currency":"CAD","issue_date":"2026-11-02","due_date":"2026-12-02",)"
+    R"("lines":[{"description":"Beurre doux 454 g","quantity":"12",)"
+    R"("unit":"ea","unit_price":"6.4900","total":"77.88"},)"
+    R"({"description":"Crème 35%% 2 L","quantity":"6","unit":"ea",)"
+    R"("unit_price":"11.2500","total":"67.50"},)"
+    R"({"description":"Gruyère AOP","quantity":"2.5","unit":"kg",)"
+    R"("unit_price":"38.%04d","total":"96.%02d"}],)"
+    R"("subtotal":"241.38","taxes":[{"kind":"GST","rate":"5","amount":"12.07"},)"
+    R"({"kind":"QST","rate":"9.975","amount":"24.08"}],"total":"277.53"})",
+    i, i % 10000, i % 100);
+  return buf;
+}
+
+struct stream_state {
+  std::int64_t version = 0;
+  hash_bytes head = genesis_hash;
+};
+
+append_request request_for(const std::string& stream, const uuid& tenant,
+                           const stream_state& st, int i) {
+  append_request req;
+  req.stream_id = stream;
+  req.tenant_id = tenant;
+  req.stream_type = "invoice";
+  req.expected_version = st.version;
+  req.expected_head = st.head;
+  req.metadata.actor = actor_kind::user;
+  req.metadata.actor_id = "user-0193aaaa-bbbb-7ccc-8ddd-eeeeffff0000";
+  req.metadata.source = "web";
+  req.metadata.request_id = "bench";
+  req.events.push_back({uuid::make_v7(), "ExtractionSucceeded", 1, payload(i)});
+  return req;
+}
+
+// -- 1. raw baseline
+// ------------------------------------------------------------
+
+constexpr auto raw_table_sql = R"sql(
+CREATE TABLE public.raw_events (
+  global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  transaction_id  xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  event_id uuid NOT NULL, tenant_id uuid NOT NULL, stream_id text NOT NULL,
+  stream_version bigint NOT NULL, event_type text NOT NULL,
+  schema_version int NOT NULL, payload jsonb NOT NULL, metadata jsonb NOT NULL,
+  recorded_at timestamptz NOT NULL, prev_hash bytea NOT NULL,
+  hash bytea NOT NULL);
+GRANT SELECT, INSERT ON public.raw_events TO larder_app)sql";
+
+double run_raw(const bench::bench_database& db, const uuid& tenant) {
+  {
+    pqxx::connection owner{db.owner_url()};
+    pqxx::work txn{owner};
+    txn.exec(raw_table_sql);
+    txn.commit();
+  }
+  std::string sql =
+    "INSERT INTO public.raw_events (event_id, tenant_id, stream_id, "
+    "stream_version, event_type, schema_version, payload, metadata, "
+    "recorded_at, prev_hash, hash) VALUES ";
+  for (int r = 0; r < raw_rows_per_txn; ++r) {
+    int b = r * 11;
+    char row[256];
+    std::snprintf(row, sizeof(row),
+                  "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d::jsonb,$%d::jsonb,$%d,"
+                  "decode($%d,'hex'),decode($%d,'hex'))",
+                  r ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7,
+                  b + 8, b + 9, b + 10, b + 11);
+    sql += row;
+  }
+  pqxx::connection conn{db.app_url()};
+  conn.prepare("raw_insert", sql);
+  auto tenant_text = tenant.to_string();
+  auto metadata = encode_metadata(request_for("x", tenant, {}, 0).metadata);
+  auto hash = to_hex(sha256({"x"}));
+  auto start = clock_type::now();
+  std::vector<std::string> params;
+  for (int done = 0; done < raw_rows; done += raw_rows_per_txn) {
+    params.clear();
+    auto now = now_timestamp();
+    for (int r = 0; r < raw_rows_per_txn; ++r) {
+      int i = done + r;
+      params.push_back(uuid::make_v7().to_string());
+      params.push_back(tenant_text);
+      params.push_back("invoice-" + std::to_string(i % stream_count));
+      params.push_back(std::to_string(i / stream_count + 1));
+      params.push_back("ExtractionSucceeded");
+      params.push_back("1");
+      params.push_back(payload(i));
+      params.push_back(metadata);
+      params.push_back(now);
+      params.push_back(hash);
+      params.push_back(hash);
+    }
+    pqxx::work txn{conn};
+    txn.exec_prepared("raw_insert", pqxx::prepare::make_dynamic_params(params));
+    txn.commit();
+  }
+  std::chrono::duration<double> took = clock_type::now() - start;
+  return raw_rows / took.count();
+}
+
+// -- 2. the store writer with many callers
+// ----------------------------------------
+
+struct caller_report {
+  std::vector<double> latencies_ms;
+  int failures = 0;
+};
+
+/// One caller's progress; held only by its pending request's handlers.
+struct caller_state {
+  store_writer_actor writer;
+  uuid tenant;
+  int first_stream = 0;
+  int n = 0;
+  std::shared_ptr<caller_report> report;
+  caf::actor done;
+  /// Every stream's head, shared by all callers across runs; a caller only
+  /// touches its own streams (first_stream, first_stream + callers, ...).
+  std::shared_ptr<std::vector<stream_state>> heads;
+  int sent = 0;
+};
+
+void next_append(caf::event_based_actor* self,
+                 std::shared_ptr<caller_state> st) {
+  if (st->sent == st->n) {
+    self->send(st->done, true);
+    self->quit();
+    return;
+  }
+  constexpr int streams_per_caller = stream_count / callers;
+  auto slot = static_cast<std::size_t>(
+    st->first_stream + (st->sent % streams_per_caller) * callers);
+  auto req =
+    request_for("invoice-" + std::to_string(slot), st->tenant,
+                (*st->heads)[slot], st->sent * callers + st->first_stream);
+  ++st->sent;
+  auto sent_at = clock_type::now();
+  self->request(st->writer, 30s, append_atom_v, std::move(req))
+    .then(
+      [self, st, slot, sent_at](const append_result& res) {
+        std::chrono::duration<double, std::milli> took =
+          clock_type::now() - sent_at;
+        st->report->latencies_ms.push_back(took.count());
+        (*st->heads)[slot] = {res.version, res.head};
+        next_append(self, st);
+      },
+      [self, st](const caf::error&) {
+        ++st->report->failures;
+        next_append(self, st);
+      });
+}
+
+/// Appends `n` events round-robin over its own streams, one at a time.
+caf::behavior caller(caf::event_based_actor* self, store_writer_actor writer,
+                     std::shared_ptr<std::vector<stream_state>> heads,
+                     uuid tenant, int first_stream, int n,
+                     std::shared_ptr<caller_report> report, caf::actor done) {
+  auto st = std::make_shared<caller_state>();
+  st->writer = std::move(writer);
+  st->tenant = tenant;
+  st->first_stream = first_stream;
+  st->n = n;
+  st->report = std::move(report);
+  st->done = std::move(done);
+  st->heads = std::move(heads);
+  next_append(self, std::move(st));
+  return {[](caf::unit_t) {}};
+}
+
+struct store_run {
+  double events_per_s = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double avg_batch = 0;
+  int failures = 0;
+};
+
+store_run run_store(caf::actor_system& sys, store_writer_actor writer,
+                    const std::shared_ptr<store_writer_stats>& stats,
+                    const std::shared_ptr<std::vector<stream_state>>& heads,
+                    const uuid& tenant, int appends_per_caller) {
+  caf::scoped_actor self{sys};
+  std::vector<std::shared_ptr<caller_report>> reports;
+  auto batches_before = stats->batches.load();
+  auto events_before = stats->events.load();
+  auto start = clock_type::now();
+  for (int c = 0; c < callers; ++c) {
+    reports.push_back(std::make_shared<caller_report>());
+    sys.spawn(caller, writer, heads, tenant, c, appends_per_caller,
+              reports.back(), caf::actor{self});
+  }
+  int finished = 0;
+  self->receive_for(finished, callers)([](bool) {});
+  std::chrono::duration<double> took = clock_type::now() - start;
+  store_run run;
+  std::vector<double> all;
+  for (auto& r : reports) {
+    all.insert(all.end(), r->latencies_ms.begin(), r->latencies_ms.end());
+    run.failures += r->failures;
+  }
+  auto events = stats->events.load() - events_before;
+  run.events_per_s = static_cast<double>(events) / took.count();
+  run.p50_ms = bench::percentile(all, 50);
+  run.p99_ms = bench::percentile(all, 99);
+  run.avg_batch = static_cast<double>(events)
+                  / static_cast<double>(stats->batches.load() - batches_before);
+  return run;
+}
+
+double run_single(caf::actor_system& sys, store_writer_actor writer,
+                  const uuid& tenant) {
+  caf::scoped_actor self{sys};
+  stream_state st;
+  auto start = clock_type::now();
+  int ok = 0;
+  for (int i = 0; i < single_appends; ++i)
+    self
+      ->request(writer, 30s, append_atom_v,
+                request_for("invoice-single", tenant, st, i))
+      .receive(
+        [&](const append_result& res) {
+          st.version = res.version;
+          st.head = res.head;
+          ++ok;
+        },
+        [](const caf::error&) {});
+  std::chrono::duration<double> took = clock_type::now() - start;
+  return ok / took.count();
+}
+
+} // namespace
+
+int main() {
+  bench::bench_database db{"larder_bench_append"};
+  auto tenant = uuid::make_v7();
+  std::printf("append: ~%zu-byte jsonb payloads, %d streams, %d cores\n",
+              payload(0).size(), stream_count,
+              static_cast<int>(std::thread::hardware_concurrency()));
+
+  auto raw = run_raw(db, tenant);
+  std::printf("  1. raw libpqxx multi-row INSERT, %d rows/txn, 1 client : "
+              "%10s events/s\n",
+              raw_rows_per_txn, bench::grouped(raw).c_str());
+
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  store_writer_options opts;
+  opts.database_url = db.app_url();
+  auto stats = opts.stats;
+  auto writer = spawn_store_writer(sys, opts);
+  auto heads = std::make_shared<std::vector<stream_state>>(stream_count);
+  // Warm-up: create the 10k streams (one event each), not measured.
+  run_store(sys, writer, stats, heads, tenant, stream_count / callers);
+  auto store =
+    run_store(sys, writer, stats, heads, tenant, store_appends / callers);
+  std::printf("  2. store writer, %d concurrent callers           : "
+              "%10s events/s  (avg %.0f events/txn, p50 %.1f ms, p99 %.1f "
+              "ms, %d failed)\n",
+              callers, bench::grouped(store.events_per_s).c_str(),
+              store.avg_batch, store.p50_ms, store.p99_ms, store.failures);
+  auto ratio = store.events_per_s / raw;
+  std::printf("  ratio 2/1                                          : "
+              "%10.2f  (target >= 0.70; >= 15,000 events/s absolute)\n",
+              ratio);
+  auto single = run_single(sys, writer, tenant);
+  std::printf("  store writer, 1 caller, 1 event per transaction    : "
+              "%10s events/s  (for contrast)\n",
+              bench::grouped(single).c_str());
+  caf::scoped_actor self{sys};
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+  self->wait_for(writer);
+  return store.failures == 0 ? 0 : 1;
+}
