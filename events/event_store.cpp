@@ -17,43 +17,52 @@ namespace {
 
 // -- SQL ----------------------------------------------------------------------
 
-/// Compare-and-set of existing streams; returns the streams that moved.
-constexpr auto advance_streams_sql = R"sql(
-UPDATE es.streams s
-   SET version = v.new_version, last_hash = decode(v.new_head, 'hex')
-  FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::bigint[],
-              $6::text[])
-       AS v(stream_id, tenant_id, expected, expected_head, new_version,
-            new_head)
- WHERE s.stream_id = v.stream_id
-   AND s.tenant_id = v.tenant_id
-   AND s.version = v.expected
-   AND s.last_hash = decode(v.expected_head, 'hex')
-RETURNING s.stream_id)sql";
-
-/// Creates new streams; a stream someone else created first is not returned.
-constexpr auto create_streams_sql = R"sql(
-INSERT INTO es.streams (stream_id, tenant_id, stream_type, version, last_hash)
-SELECT v.stream_id, v.tenant_id, v.stream_type, v.version,
-       decode(v.head, 'hex')
-  FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[])
-       AS v(stream_id, tenant_id, stream_type, version, head)
-ON CONFLICT (stream_id) DO NOTHING
-RETURNING stream_id)sql";
-
-constexpr auto insert_events_sql = R"sql(
+/// The whole append of a batch in one statement (DOC: decision 0001):
+/// compare-and-set the existing streams, create the new ones, and insert the
+/// events of exactly the streams that moved. $1..$7 describe the requests,
+/// one element each; $8..$17 the events; $18 the batch's recorded_at.
+constexpr auto append_sql = R"sql(
+WITH req AS (
+  SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[],
+                       $5::text[], $6::bigint[], $7::text[])
+    AS r(stream_id, tenant_id, stream_type, expected, expected_head,
+         new_version, new_head)
+), moved AS (
+  UPDATE es.streams s
+     SET version = r.new_version, last_hash = decode(r.new_head, 'hex')
+    FROM req r
+   WHERE r.expected > 0
+     AND s.stream_id = r.stream_id
+     AND s.tenant_id = r.tenant_id
+     AND s.version = r.expected
+     AND s.last_hash = decode(r.expected_head, 'hex')
+  RETURNING s.stream_id
+), created AS (
+  INSERT INTO es.streams (stream_id, tenant_id, stream_type, version,
+                          last_hash)
+  SELECT r.stream_id, r.tenant_id, r.stream_type, r.new_version,
+         decode(r.new_head, 'hex')
+    FROM req r
+   WHERE r.expected = 0
+  ON CONFLICT (stream_id) DO NOTHING
+  RETURNING stream_id
+)
 INSERT INTO es.events (event_id, tenant_id, stream_id, stream_version,
                        event_type, schema_version, payload, metadata,
                        recorded_at, prev_hash, hash)
-SELECT v.event_id, v.tenant_id, v.stream_id, v.stream_version, v.event_type,
-       v.schema_version, v.payload::jsonb, v.metadata::jsonb, v.recorded_at,
-       decode(v.prev_hash, 'hex'), decode(v.hash, 'hex')
-  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[],
-              $6::int[], $7::text[], $8::text[], $9::timestamptz[],
-              $10::text[], $11::text[])
-       AS v(event_id, tenant_id, stream_id, stream_version, event_type,
-            schema_version, payload, metadata, recorded_at, prev_hash, hash)
+SELECT e.event_id, e.tenant_id, e.stream_id, e.stream_version, e.event_type,
+       e.schema_version, e.payload::jsonb, e.metadata::jsonb,
+       $18::timestamptz, decode(e.prev_hash, 'hex'), decode(e.hash, 'hex')
+  FROM unnest($8::uuid[], $9::uuid[], $10::text[], $11::bigint[],
+              $12::text[], $13::int[], $14::text[], $15::text[],
+              $16::text[], $17::text[])
+       AS e(event_id, tenant_id, stream_id, stream_version, event_type,
+            schema_version, payload, metadata, prev_hash, hash)
+ WHERE e.stream_id IN (SELECT stream_id FROM moved
+                       UNION ALL SELECT stream_id FROM created)
 RETURNING stream_id, global_position)sql";
+
+constexpr auto append_statement = "larder_append";
 
 constexpr auto notify_sql = "SELECT pg_notify('larder_events', '')";
 
@@ -196,7 +205,9 @@ expected<prepared> prepare(const append_request& req, std::size_t index,
     return invalid("an append needs at least one event");
   if (req.events.size() > max_events_per_append)
     return invalid("too many events in one append");
-  auto metadata = encode_metadata(req.metadata);
+  auto metadata = canonicalize(encode_metadata(req.metadata));
+  if (!metadata)
+    return invalid("event metadata: " + metadata.error().message);
   prepared out;
   out.index = index;
   out.envelopes.reserve(req.events.size());
@@ -220,13 +231,11 @@ expected<prepared> prepare(const append_request& req, std::size_t index,
       return invalid("an event payload cannot contain U+0000");
     envelope env{ev.event_id,         req.tenant_id, req.stream_id,
                  ++version,           ev.event_type, ev.schema_version,
-                 std::move(*payload), metadata,      recorded_at};
-    auto hash = chain_hash(prev, env);
-    if (!hash)
-      return std::move(hash).error();
+                 std::move(*payload), *metadata,     recorded_at};
+    auto hash = chain_hash_of_canonical(prev, env);
     out.prev_hashes.push_back(prev);
-    out.hashes.push_back(*hash);
-    prev = *hash;
+    out.hashes.push_back(hash);
+    prev = hash;
     out.envelopes.push_back(std::move(env));
   }
   return out;
@@ -291,91 +300,70 @@ event_store::append_in(pqxx::transaction_base& txn,
     else
       ready.push_back(std::move(*p));
   }
-  // Compare-and-set the stream rows; what does not come back conflicted.
-  pg_array upd_ids, upd_tenants, upd_expected, upd_heads, upd_versions,
-    upd_new_heads;
-  pg_array new_ids, new_tenants, new_types, new_versions, new_heads;
-  std::size_t updates = 0;
-  std::size_t creates = 0;
-  for (const auto& p : ready) {
-    const auto& req = requests[p.index];
-    auto tenant = req.tenant_id.to_string();
-    auto version =
-      req.expected_version + static_cast<std::int64_t>(p.envelopes.size());
-    auto head = to_hex(p.hashes.back());
-    if (req.expected_version > 0) {
-      upd_ids.add(req.stream_id);
-      upd_tenants.add(tenant);
-      upd_expected.add(req.expected_version);
-      upd_heads.add(to_hex(req.expected_head));
-      upd_versions.add(version);
-      upd_new_heads.add(head);
-      ++updates;
-    } else {
-      new_ids.add(req.stream_id);
-      new_tenants.add(tenant);
-      new_types.add(req.stream_type);
-      new_versions.add(version);
-      new_heads.add(head);
-      ++creates;
-    }
-  }
-  std::set<std::string, std::less<>> moved;
-  if (updates > 0)
-    for (const auto& row :
-         txn.exec_params(advance_streams_sql, upd_ids.str(), upd_tenants.str(),
-                         upd_expected.str(), upd_heads.str(),
-                         upd_versions.str(), upd_new_heads.str()))
-      moved.emplace(row[0].c_str());
-  if (creates > 0)
-    for (const auto& row :
-         txn.exec_params(create_streams_sql, new_ids.str(), new_tenants.str(),
-                         new_types.str(), new_versions.str(), new_heads.str()))
-      moved.emplace(row[0].c_str());
-  // Insert the events of every request whose stream moved.
-  pg_array ids, tenants, streams, versions, types, schemas, payloads, metas,
-    times, prevs, hashes;
+  if (ready.empty())
+    return results;
+  pg_array ids, tenants, types, expected_versions, expected_heads, new_versions,
+    new_heads;
+  pg_array ev_ids, ev_tenants, ev_streams, ev_versions, ev_types, ev_schemas,
+    ev_payloads, ev_metas, ev_prevs, ev_hashes;
   std::map<std::string_view, std::size_t> index_of_stream;
   for (const auto& p : ready) {
     const auto& req = requests[p.index];
-    if (!moved.contains(req.stream_id)) {
-      results[p.index] = make_error(
-        errc::conflict, "stream " + req.stream_id + " is no longer at version "
-                          + std::to_string(req.expected_version));
-      continue;
-    }
+    auto tenant = req.tenant_id.to_string();
     index_of_stream[req.stream_id] = p.index;
+    ids.add(req.stream_id);
+    tenants.add(tenant);
+    types.add(req.stream_type);
+    expected_versions.add(req.expected_version);
+    expected_heads.add(to_hex(req.expected_head));
+    new_versions.add(p.envelopes.back().stream_version);
+    new_heads.add(to_hex(p.hashes.back()));
     for (std::size_t k = 0; k < p.envelopes.size(); ++k) {
       const auto& env = p.envelopes[k];
-      ids.add(env.event_id.to_string());
-      tenants.add(env.tenant_id.to_string());
-      streams.add(env.stream_id);
-      versions.add(env.stream_version);
-      types.add(env.event_type);
-      schemas.add(env.schema_version);
-      payloads.add(env.payload);
-      metas.add(env.metadata);
-      times.add(env.recorded_at);
-      prevs.add(to_hex(p.prev_hashes[k]));
-      hashes.add(to_hex(p.hashes[k]));
+      ev_ids.add(env.event_id.to_string());
+      ev_tenants.add(tenant);
+      ev_streams.add(env.stream_id);
+      ev_versions.add(env.stream_version);
+      ev_types.add(env.event_type);
+      ev_schemas.add(env.schema_version);
+      ev_payloads.add(env.payload);
+      ev_metas.add(env.metadata);
+      ev_prevs.add(to_hex(p.prev_hashes[k]));
+      ev_hashes.add(to_hex(p.hashes[k]));
     }
-    auto& res = *results[p.index];
-    res.version = p.envelopes.back().stream_version;
-    res.head = p.hashes.back();
   }
-  if (index_of_stream.empty())
-    return results;
-  for (const auto& row : txn.exec_params(
-         insert_events_sql, ids.str(), tenants.str(), streams.str(),
-         versions.str(), types.str(), schemas.str(), payloads.str(),
-         metas.str(), times.str(), prevs.str(), hashes.str())) {
-    auto& res = *results[index_of_stream.at(row[0].c_str())];
+  // Registering is idempotent and cheap; the server prepares the statement
+  // once per connection, on first use.
+  txn.conn().prepare(append_statement, append_sql);
+  auto rows = txn.exec_prepared(
+    append_statement, ids.str(), tenants.str(), types.str(),
+    expected_versions.str(), expected_heads.str(), new_versions.str(),
+    new_heads.str(), ev_ids.str(), ev_tenants.str(), ev_streams.str(),
+    ev_versions.str(), ev_types.str(), ev_schemas.str(), ev_payloads.str(),
+    ev_metas.str(), ev_prevs.str(), ev_hashes.str(), recorded_at);
+  std::set<std::size_t> won;
+  for (const auto& row : rows) {
+    auto index = index_of_stream.at(row[0].c_str());
+    won.insert(index);
+    auto& res = *results[index];
     auto position = row[1].as<std::int64_t>();
     if (res.first_position == 0 || position < res.first_position)
       res.first_position = position;
     res.last_position = std::max(res.last_position, position);
   }
-  txn.exec(notify_sql);
+  for (const auto& p : ready) {
+    const auto& req = requests[p.index];
+    if (!won.contains(p.index)) {
+      results[p.index] = make_error(
+        errc::conflict, "stream " + req.stream_id + " is no longer at version "
+                          + std::to_string(req.expected_version));
+      continue;
+    }
+    results[p.index]->version = p.envelopes.back().stream_version;
+    results[p.index]->head = p.hashes.back();
+  }
+  if (!won.empty())
+    txn.exec(notify_sql);
   return results;
 }
 

@@ -19,27 +19,21 @@ expected<std::string> canonical_object(std::string_view json,
   return canonical;
 }
 
-} // namespace
-
-expected<std::string> canonical_envelope(const envelope& env) {
-  auto payload = canonical_object(env.payload, "payload");
-  if (!payload)
-    return payload;
-  auto metadata = canonical_object(env.metadata, "metadata");
-  if (!metadata)
-    return metadata;
-  // Member names are written in JCS order (UTF-16 code units, here plain
-  // ASCII), so the result is canonical without a second parse.
+/// The envelope around already canonical payload and metadata. Member names
+/// are written in JCS order (UTF-16 code units, here plain ASCII), so the
+/// result is canonical without a second parse.
+std::string assemble(const envelope& env, std::string_view payload,
+                     std::string_view metadata) {
   std::string out;
-  out.reserve(payload->size() + metadata->size() + 320);
+  out.reserve(payload.size() + metadata.size() + 320);
   out += "{\"event_id\":";
   append_json_string(out, env.event_id.to_string());
   out += ",\"event_type\":";
   append_json_string(out, env.event_type);
   out += ",\"metadata\":";
-  out += *metadata;
+  out += metadata;
   out += ",\"payload\":";
-  out += *payload;
+  out += payload;
   out += ",\"recorded_at\":";
   append_json_string(out, env.recorded_at);
   out += ",\"schema_version\":";
@@ -54,13 +48,34 @@ expected<std::string> canonical_envelope(const envelope& env) {
   return out;
 }
 
+hash_bytes hash_of(const hash_bytes& prev, std::string_view canonical) {
+  std::string_view prev_view{reinterpret_cast<const char*>(prev.data()),
+                             prev.size()};
+  return sha256({prev_view, canonical});
+}
+
+} // namespace
+
+expected<std::string> canonical_envelope(const envelope& env) {
+  auto payload = canonical_object(env.payload, "payload");
+  if (!payload)
+    return payload;
+  auto metadata = canonical_object(env.metadata, "metadata");
+  if (!metadata)
+    return metadata;
+  return assemble(env, *payload, *metadata);
+}
+
 expected<hash_bytes> chain_hash(const hash_bytes& prev, const envelope& env) {
   auto canonical = canonical_envelope(env);
   if (!canonical)
     return std::move(canonical).error();
-  std::string_view prev_view{reinterpret_cast<const char*>(prev.data()),
-                             prev.size()};
-  return sha256({prev_view, *canonical});
+  return hash_of(prev, *canonical);
+}
+
+hash_bytes chain_hash_of_canonical(const hash_bytes& prev,
+                                   const envelope& env) {
+  return hash_of(prev, assemble(env, env.payload, env.metadata));
 }
 
 } // namespace larder::events

@@ -18,4 +18,9 @@ expected<std::string> canonical_envelope(const envelope& env);
 /// The chain hash of `env` following an event whose hash is `prev`.
 expected<hash_bytes> chain_hash(const hash_bytes& prev, const envelope& env);
 
+/// `chain_hash` for an envelope whose payload and metadata are already
+/// canonical (the output of `canonicalize`): the append path canonicalizes
+/// each payload once and hashes without parsing it again.
+hash_bytes chain_hash_of_canonical(const hash_bytes& prev, const envelope& env);
+
 } // namespace larder::events

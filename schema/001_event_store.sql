@@ -22,7 +22,7 @@ CREATE TABLE es.streams (
   stream_type text NOT NULL,
   version     bigint NOT NULL CHECK (version >= 0),
   last_hash   bytea NOT NULL CHECK (length(last_hash) = 32)
-);
+) WITH (fillfactor = 70); -- room for HOT updates: every append moves a row
 CREATE INDEX streams_tenant ON es.streams (tenant_id, stream_type);
 
 CREATE TABLE es.events (

@@ -26,7 +26,8 @@ std::vector<std::string> streams_of(const log_batch& batch) {
 /// cluster-wide: a writer in another database (a test running in parallel)
 /// may hold it back for a moment, so a reader keeps reading, as a projection
 /// runner would; it never passes anything.
-log_batch read_at_least(event_store& store, log_position from, std::size_t want,
+log_batch read_at_least(event_store& store, const std::string& admin_url,
+                        log_position from, std::size_t want,
                         std::optional<uuid> tenant = std::nullopt) {
   log_batch all;
   all.next = from;
@@ -44,6 +45,19 @@ log_batch read_at_least(event_store& store, log_position from, std::size_t want,
     all.next = batch->next;
     for (auto& ev : batch->events)
       all.events.push_back(std::move(ev));
+  }
+  if (all.events.size() < want) {
+    // Name whoever held the fence, so a failure here explains itself.
+    pqxx::connection conn{admin_url};
+    pqxx::read_transaction txn{conn};
+    for (const auto& row :
+         txn.exec("SELECT datname, usename, state, backend_xid::text, "
+                  "(now() - xact_start)::text, left(query, 80) "
+                  "FROM pg_stat_activity WHERE backend_xid IS NOT NULL"))
+      ADD_FAILURE() << "writer still open: db=" << row[0].c_str()
+                    << " user=" << row[1].c_str() << " state=" << row[2].c_str()
+                    << " xid=" << row[3].c_str() << " for " << row[4].c_str()
+                    << ": " << row[5].c_str();
   }
   return all;
 }
@@ -80,7 +94,7 @@ TEST(fence, a_late_commit_is_never_skipped) {
   EXPECT_EQ(while_open->next, log_position{});
 
   txn_a.commit();
-  auto after = read_at_least(reader, while_open->next, 2);
+  auto after = read_at_least(reader, db.superuser_url(), while_open->next, 2);
   ASSERT_EQ(streams_of(after),
             (std::vector<std::string>{"invoice-a", "invoice-b"}));
   EXPECT_LT(after.events[0].transaction_id, after.events[1].transaction_id);
@@ -105,7 +119,7 @@ TEST(fence, a_rolled_back_writer_releases_the_fence_and_leaves_no_trace) {
     EXPECT_TRUE(reader.read_log({}, 10)->events.empty());
     txn.abort();
   }
-  auto batch = read_at_least(reader, {}, 1);
+  auto batch = read_at_least(reader, db.superuser_url(), {}, 1);
   EXPECT_EQ(streams_of(batch), std::vector<std::string>{"invoice-y"});
   EXPECT_TRUE(reader.read_log(batch.next, 10)->events.empty());
 }
@@ -119,7 +133,7 @@ TEST(fence, batches_page_through_the_log_in_order_without_repeats) {
     ASSERT_TRUE(
       store.append(make_append("invoice-" + std::to_string(i),
                                i % 2 ? other : tenant, 0, genesis_hash, 2)));
-  auto all = read_at_least(store, {}, 14);
+  auto all = read_at_least(store, db.superuser_url(), {}, 14);
   std::vector<std::int64_t> seen;
   for (const auto& ev : all.events)
     seen.push_back(ev.global_position);
@@ -128,7 +142,7 @@ TEST(fence, batches_page_through_the_log_in_order_without_repeats) {
   EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()).size(), 14u);
   EXPECT_TRUE(store.read_log(all.next, 100)->events.empty());
 
-  auto mine = read_at_least(store, {}, 8, tenant);
+  auto mine = read_at_least(store, db.superuser_url(), {}, 8, tenant);
   EXPECT_EQ(mine.events.size(), 8u);
   for (const auto& ev : mine.events)
     EXPECT_EQ(ev.env.tenant_id, tenant);

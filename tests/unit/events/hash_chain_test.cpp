@@ -122,3 +122,11 @@ TEST(hash_chain, payloads_that_are_not_json_objects_are_refused) {
     EXPECT_EQ(hash.error().code, errc::invalid_argument);
   }
 }
+
+TEST(hash_chain, the_canonical_fast_path_agrees_with_the_full_path) {
+  auto env = sample();
+  auto full = chain_hash(genesis_hash, env);
+  env.payload = R"({"by":"Zoë","lines":[{"b":true,"qty":2}],"total":"12.50"})";
+  env.metadata = R"({"actor":{"id":"u1","kind":"user"},"source":"web"})";
+  EXPECT_EQ(chain_hash_of_canonical(genesis_hash, env), *full);
+}
