@@ -17,6 +17,43 @@ namespace larder {
 
 namespace {
 
+// -- committer: one connection, one batch at a time, blocking -----------------
+
+/// Commits one batch per message on its own connection. Detached, so its
+/// libpq calls block only its own thread.
+using committer_actor = caf::typed_actor<
+  caf::replies_to<commit_atom, std::vector<events::append_request>>::with<
+    std::vector<append_outcome>>>;
+
+struct committer_state {
+  std::unique_ptr<events::event_store> store;
+  static inline const char* name = "larder.store_committer";
+};
+
+committer_actor::behavior_type
+committer(committer_actor::stateful_pointer<committer_state> self,
+          std::string url) {
+  self->state.store = std::make_unique<events::event_store>(std::move(url));
+  return {
+    [self](commit_atom, const std::vector<events::append_request>& batch) {
+      auto results = self->state.store->append_batch(batch);
+      std::vector<append_outcome> out(results.size());
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i]) {
+          out[i].result = std::move(*results[i]);
+        } else {
+          out[i].code = static_cast<std::uint8_t>(results[i].error().code);
+          out[i].message = std::move(results[i].error().message);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+// -- the writer: queues, batches, dispatches, answers
+// --------------------------
+
 /// The writer's full interface: the public one plus its own flush tick.
 using store_writer_impl =
   store_writer_actor::extend<caf::reacts_to<flush_atom>>;
@@ -27,76 +64,154 @@ struct pending_append {
 };
 
 struct store_writer_state {
-  std::unique_ptr<events::event_store> store;
   store_writer_options options;
   std::deque<pending_append> pending;
+  std::vector<committer_actor> committers;
+  std::vector<bool> busy;
+  /// Streams in a batch that has not been answered yet.
+  std::set<std::string, std::less<>> in_flight;
   bool flush_scheduled = false;
+  /// Set by an exit message: finish what was accepted, then stop.
+  std::optional<caf::error> stopping;
 
   static inline const char* name = "larder.store_writer";
 
-  /// Commits one batch from the front of the queue: each stream at most once
-  /// (a second append to the same stream must see the first's result, so it
-  /// waits for the next batch), at most `max_batch_events` events.
-  void flush_once() {
+  /// Takes the next batch from the front of the queue: streams not already
+  /// in flight, each once, at most `max_batch_events` events. What is
+  /// skipped keeps its place for the next batch.
+  std::vector<pending_append> take_batch() {
     std::vector<pending_append> batch;
-    std::deque<pending_append> later;
+    std::deque<pending_append> skipped;
     std::set<std::string, std::less<>> streams;
     std::size_t events = 0;
     while (!pending.empty()) {
       auto& next = pending.front();
-      bool fits =
-        batch.empty()
-        || events + next.request.events.size() <= options.max_batch_events;
-      if (!fits)
+      if (!batch.empty()
+          && events + next.request.events.size() > options.max_batch_events)
         break;
-      if (streams.contains(next.request.stream_id)) {
-        later.push_back(std::move(next));
+      if (in_flight.contains(next.request.stream_id)
+          || streams.contains(next.request.stream_id)) {
+        skipped.push_back(std::move(next));
       } else {
-        streams.insert(next.request.stream_id);
         events += next.request.events.size();
+        streams.insert(next.request.stream_id);
         batch.push_back(std::move(next));
       }
       pending.pop_front();
     }
-    while (!later.empty()) {
-      pending.push_front(std::move(later.back()));
-      later.pop_back();
+    while (!skipped.empty()) {
+      pending.push_front(std::move(skipped.back()));
+      skipped.pop_back();
     }
-    std::vector<events::append_request> requests;
-    requests.reserve(batch.size());
-    for (auto& p : batch)
-      requests.push_back(std::move(p.request));
-    auto results = store->append_batch(requests);
+    return batch;
+  }
+
+  void answer(std::vector<pending_append>& batch,
+              std::vector<append_outcome>& outcomes) {
     auto& stats = *options.stats;
     stats.batches.fetch_add(1, std::memory_order_relaxed);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (results[i]) {
+      auto& out = outcomes[i];
+      if (out.code == 0) {
         stats.appends.fetch_add(1, std::memory_order_relaxed);
-        stats.events.fetch_add(requests[i].events.size(),
+        stats.events.fetch_add(batch[i].request.events.size(),
                                std::memory_order_relaxed);
-        batch[i].promise.deliver(std::move(*results[i]));
+        batch[i].promise.deliver(std::move(out.result));
       } else {
-        if (results[i].error().code == errc::conflict)
-          stats.conflicts.fetch_add(1, std::memory_order_relaxed);
-        else
-          stats.failures.fetch_add(1, std::memory_order_relaxed);
-        batch[i].promise.deliver(to_caf_error(results[i].error()));
+        auto code = static_cast<errc>(out.code);
+        (code == errc::conflict ? stats.conflicts : stats.failures)
+          .fetch_add(1, std::memory_order_relaxed);
+        batch[i].promise.deliver(
+          to_caf_error(error{code, std::move(out.message)}));
       }
     }
   }
 };
 
-store_writer_impl::behavior_type
-store_writer(store_writer_impl::stateful_pointer<store_writer_state> self,
-             store_writer_options options) {
+using writer_pointer = store_writer_impl::stateful_pointer<store_writer_state>;
+
+void dispatch(writer_pointer self);
+
+/// Stops once everything accepted before the exit message is answered.
+void maybe_stop(writer_pointer self) {
   auto& st = self->state;
-  st.store = std::make_unique<events::event_store>(options.database_url);
+  if (!st.stopping || !st.pending.empty() || !st.in_flight.empty())
+    return;
+  for (auto& c : st.committers)
+    self->send_exit(c, caf::exit_reason::user_shutdown);
+  self->quit(*st.stopping);
+}
+
+/// Hands batches to idle committers. When every committer is idle, even a
+/// single append goes at once (no latency when quiet); while some are busy,
+/// another one starts only for a batch worth a transaction of its own, so
+/// batches stay large under load instead of splitting into small ones.
+void dispatch(writer_pointer self) {
+  auto& st = self->state;
+  for (std::size_t c = 0; c < st.committers.size() && !st.pending.empty();
+       ++c) {
+    if (st.busy[c])
+      continue;
+    bool any_busy =
+      std::find(st.busy.begin(), st.busy.end(), true) != st.busy.end();
+    if (any_busy && !st.stopping
+        && st.pending.size() < st.options.min_parallel_batch)
+      break;
+    auto batch = std::make_shared<std::vector<pending_append>>(st.take_batch());
+    if (batch->empty())
+      break;
+    std::vector<events::append_request> requests;
+    requests.reserve(batch->size());
+    for (auto& p : *batch) {
+      st.in_flight.insert(p.request.stream_id);
+      requests.push_back(p.request);
+    }
+    st.busy[c] = true;
+    auto done = [self, batch, c] {
+      auto& st = self->state;
+      st.busy[c] = false;
+      for (auto& p : *batch)
+        st.in_flight.erase(p.request.stream_id);
+      dispatch(self);
+      maybe_stop(self);
+    };
+    self
+      ->request(st.committers[c], st.options.commit_timeout, commit_atom_v,
+                std::move(requests))
+      .then(
+        [self, batch, done](std::vector<append_outcome>& outcomes) {
+          self->state.answer(*batch, outcomes);
+          done();
+        },
+        [self, batch, done](const caf::error& e) {
+          auto err = from_caf_error(e);
+          spdlog::error("store writer: a batch of {} appends failed: {}",
+                        batch->size(), err.message);
+          std::vector<append_outcome> outcomes(
+            batch->size(), append_outcome{static_cast<std::uint8_t>(err.code),
+                                          err.message,
+                                          {}});
+          self->state.answer(*batch, outcomes);
+          done();
+        });
+  }
+}
+
+store_writer_impl::behavior_type store_writer(writer_pointer self,
+                                              store_writer_options options) {
+  auto& st = self->state;
   st.options = std::move(options);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, st.options.committers);
+       ++i) {
+    st.committers.push_back(self->spawn<caf::detached + caf::linked>(
+      committer, st.options.database_url));
+    st.busy.push_back(false);
+  }
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     // Drain: everything already accepted is committed and answered first.
-    while (!self->state.pending.empty())
-      self->state.flush_once();
-    self->quit(msg.reason);
+    self->state.stopping = msg.reason;
+    dispatch(self);
+    maybe_stop(self);
   });
   return {
     [self](append_atom,
@@ -113,13 +228,8 @@ store_writer(store_writer_impl::stateful_pointer<store_writer_state> self,
       return promise;
     },
     [self](flush_atom) {
-      auto& st = self->state;
-      st.flush_scheduled = false;
-      st.flush_once();
-      if (!st.pending.empty()) {
-        st.flush_scheduled = true;
-        self->send(self, flush_atom_v);
-      }
+      self->state.flush_scheduled = false;
+      dispatch(self);
     },
   };
 }
@@ -128,7 +238,7 @@ store_writer(store_writer_impl::stateful_pointer<store_writer_state> self,
 
 store_writer_actor spawn_store_writer(caf::actor_system& sys,
                                       store_writer_options options) {
-  auto impl = sys.spawn<caf::detached>(store_writer, std::move(options));
+  auto impl = sys.spawn(store_writer, std::move(options));
   return caf::actor_cast<store_writer_actor>(impl);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,7 +21,11 @@ namespace larder {
 /// with its own `append_result` or its own error only after the commit.
 /// A stale expected version fails that caller alone (`conflict`); a lost
 /// database fails the batch (`unavailable`) and the next batch reconnects.
-/// Runs detached: its libpq calls block only its own thread.
+///
+/// The writer itself never blocks: it hands each batch to one of a few
+/// detached committers, each owning one connection, so one batch executes
+/// while another commits (decision 0003). A stream is never in two batches
+/// in flight at once, so appends to one stream stay in order.
 using store_writer_actor = caf::typed_actor<caf::replies_to<
   append_atom, events::append_request>::with<events::append_result>>;
 
@@ -37,6 +42,14 @@ struct store_writer_options {
   std::string database_url;
   /// At most this many events go into one transaction.
   std::size_t max_batch_events = 2000;
+  /// Connections committing batches side by side.
+  std::size_t committers = 3;
+  /// While a batch is in flight, another committer starts only once this
+  /// many appends wait.
+  std::size_t min_parallel_batch = 64;
+  /// How long a committer may take for one batch before its callers are
+  /// told `timeout` (the outcome is then unknown).
+  std::chrono::seconds commit_timeout{60};
   std::shared_ptr<store_writer_stats> stats =
     std::make_shared<store_writer_stats>();
 };

@@ -3,6 +3,9 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/type_id.hpp>
 
+#include <string>
+#include <vector>
+
 #include "events/event_store.hpp"
 
 /// The project's single CAF type-id block: every type and atom that crosses
@@ -44,12 +47,32 @@ typename Inspector::result_type inspect(Inspector& f, append_result& x) {
 
 } // namespace larder::events
 
+namespace larder {
+
+/// One append's outcome as a store committer reports it to the writer:
+/// `code` 0 and `result` on success, else an `errc` and a message.
+struct append_outcome {
+  std::uint8_t code = 0;
+  std::string message;
+  events::append_result result;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_outcome& x) {
+  return f(caf::meta::type_name("append_outcome"), x.code, x.message, x.result);
+}
+
+} // namespace larder
+
 CAF_BEGIN_TYPE_ID_BLOCK(larder, caf::first_custom_type_id)
 
 CAF_ADD_TYPE_ID(larder, (larder::events::append_request))
 CAF_ADD_TYPE_ID(larder, (larder::events::append_result))
+CAF_ADD_TYPE_ID(larder, (std::vector<larder::events::append_request>))
+CAF_ADD_TYPE_ID(larder, (std::vector<larder::append_outcome>))
 
 CAF_ADD_ATOM(larder, larder, append_atom, "append")
 CAF_ADD_ATOM(larder, larder, flush_atom, "flush")
+CAF_ADD_ATOM(larder, larder, commit_atom, "commit")
 
 CAF_END_TYPE_ID_BLOCK(larder)

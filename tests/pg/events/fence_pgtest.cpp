@@ -77,7 +77,9 @@ TEST(fence, a_late_commit_is_never_skipped) {
 
   pqxx::connection conn_a{db.app_url()};
   pqxx::work txn_a{conn_a};
-  txn_a.exec("SELECT pg_current_xact_id()"); // A's xid is now the oldest
+  // A takes its transaction id now, before B starts.
+  auto xid_a =
+    txn_a.exec1("SELECT pg_current_xact_id()::text")[0].as<std::string>();
 
   auto b = writer_b.append(make_append("invoice-b", tenant, 0, genesis_hash));
   ASSERT_TRUE(b);
@@ -95,9 +97,14 @@ TEST(fence, a_late_commit_is_never_skipped) {
 
   txn_a.commit();
   auto after = read_at_least(reader, db.superuser_url(), while_open->next, 2);
-  ASSERT_EQ(streams_of(after),
-            (std::vector<std::string>{"invoice-a", "invoice-b"}));
-  EXPECT_LT(after.events[0].transaction_id, after.events[1].transaction_id);
+  ASSERT_EQ(after.events.size(), 2u);
+  const auto& first = after.events[0];
+  const auto& second = after.events[1];
+  EXPECT_EQ(std::to_string(first.transaction_id), xid_a)
+    << "A's event must come first: its transaction is the older one";
+  EXPECT_EQ(first.env.stream_id, "invoice-a");
+  EXPECT_EQ(second.env.stream_id, "invoice-b");
+  EXPECT_LT(first.transaction_id, second.transaction_id);
   auto nothing_more = reader.read_log(after.next, 100);
   ASSERT_TRUE(nothing_more);
   EXPECT_TRUE(nothing_more->events.empty());
