@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/domain.hpp"
 #include "events/event_store.hpp"
 
 /// The project's single CAF type-id block: every type and atom that crosses
@@ -30,6 +31,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_event& x) {
   return f(caf::meta::type_name("new_event"), x.event_id, x.event_type,
            x.schema_version, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, envelope& x) {
+  return f(caf::meta::type_name("envelope"), x.event_id, x.tenant_id,
+           x.stream_id, x.stream_version, x.event_type, x.schema_version,
+           x.payload, x.metadata, x.recorded_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recorded_event& x) {
+  return f(caf::meta::type_name("recorded_event"), x.env, x.global_position,
+           x.transaction_id, x.prev_hash, x.hash);
 }
 
 template <class Inspector>
@@ -64,15 +78,30 @@ typename Inspector::result_type inspect(Inspector& f, append_outcome& x) {
 
 } // namespace larder
 
+namespace larder::domain {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command_context& x) {
+  return f(caf::meta::type_name("command_context"), x.meta, x.now, x.tenant_id);
+}
+
+} // namespace larder::domain
+
 CAF_BEGIN_TYPE_ID_BLOCK(larder, caf::first_custom_type_id)
 
 CAF_ADD_TYPE_ID(larder, (larder::events::append_request))
 CAF_ADD_TYPE_ID(larder, (larder::events::append_result))
 CAF_ADD_TYPE_ID(larder, (std::vector<larder::events::append_request>))
 CAF_ADD_TYPE_ID(larder, (std::vector<larder::append_outcome>))
+CAF_ADD_TYPE_ID(larder, (std::vector<larder::events::recorded_event>))
+CAF_ADD_TYPE_ID(larder, (larder::domain::command_context))
 
 CAF_ADD_ATOM(larder, larder, append_atom, "append")
 CAF_ADD_ATOM(larder, larder, flush_atom, "flush")
 CAF_ADD_ATOM(larder, larder, commit_atom, "commit")
+CAF_ADD_ATOM(larder, larder, read_atom, "read")
+CAF_ADD_ATOM(larder, larder, command_atom, "command")
+CAF_ADD_ATOM(larder, larder, passivate_atom, "passivate")
+CAF_ADD_ATOM(larder, larder, sweep_atom, "sweep")
 
 CAF_END_TYPE_ID_BLOCK(larder)

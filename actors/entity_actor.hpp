@@ -1,0 +1,325 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/domain.hpp"
+#include "actors/errors.hpp"
+#include "actors/store_writer.hpp"
+#include "actors/type_ids.hpp"
+#include "events/catalog.hpp"
+
+/// The CAF shell around a pure entity module (actors/domain.hpp): one actor
+/// per stream that loads its events, decides one command at a time, appends
+/// through the store writer and answers only after the commit; and the
+/// registry that finds, spawns, passivates and caps those actors.
+///
+/// Included only by the `<entity>_actor.cpp` files that instantiate it, so
+/// the template weight stays out of everything else.
+namespace larder {
+
+/// The answer to a command: the entity after it, its stream version, and the
+/// global position of the last event the command appended (0 when it
+/// appended nothing), for read-your-writes.
+template <class Entity>
+struct entity_reply {
+  typename Entity::state state;
+  std::int64_t version = 0;
+  std::int64_t last_position = 0;
+};
+
+/// What the shells need from the rest of the system.
+struct entity_services {
+  store_writer_actor writer;
+  caf::actor readers;
+  std::shared_ptr<const events::catalog> catalog;
+  std::chrono::milliseconds timeout{10000};
+};
+
+namespace detail {
+
+template <class Entity>
+struct entity_actor_state {
+  static inline const char* name = "larder.entity";
+
+  entity_services services;
+  std::string stream_id;
+  typename Entity::state state;
+  std::int64_t version = 0;
+  events::hash_bytes head = events::genesis_hash;
+  /// Idempotency key → the version and global position of the last event
+  /// the first command with that key appended. Rebuilt from metadata.
+  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>
+    idempotent;
+
+  /// Applies stored events; false (with `error`) on one that cannot be
+  /// decoded: the actor then refuses to serve a stream it cannot read.
+  bool fold(std::vector<events::recorded_event>& events, larder::error& err) {
+    for (auto& ev : events) {
+      if (ev.env.stream_version != version + 1) {
+        err = {errc::unavailable, "stream " + stream_id + " skipped a version"};
+        return false;
+      }
+      auto meta = events::decode_metadata(ev.env.metadata);
+      if (meta && !meta->idempotency_key.empty())
+        idempotent[meta->idempotency_key] = {ev.env.stream_version,
+                                             ev.global_position};
+      auto upcast = services.catalog->upcast(ev.env);
+      if (!upcast) {
+        err = upcast.error();
+        return false;
+      }
+      auto decoded = Entity::decode(ev.env);
+      if (!decoded) {
+        err = decoded.error();
+        return false;
+      }
+      state = Entity::evolve(std::move(state), *decoded);
+      version = ev.env.stream_version;
+      head = ev.hash;
+    }
+    return true;
+  }
+};
+
+template <class Entity>
+using entity_pointer = caf::stateful_actor<entity_actor_state<Entity>>*;
+
+template <class Entity>
+void handle_command(entity_pointer<Entity> self,
+                    std::shared_ptr<typename Entity::command> cmd,
+                    std::shared_ptr<domain::command_context> ctx,
+                    caf::response_promise rp, bool may_retry) {
+  auto& st = self->state;
+  const auto& key = ctx->meta.idempotency_key;
+  if (!key.empty()) {
+    if (auto i = st.idempotent.find(key); i != st.idempotent.end()) {
+      rp.deliver(
+        entity_reply<Entity>{st.state, st.version, i->second.second});
+      return;
+    }
+  }
+  if (st.state.exists && st.state.tenant_id != ctx->tenant_id) {
+    rp.deliver(to_caf_error({errc::not_found, "no such " + std::string{
+                                                Entity::stream_type}}));
+    return;
+  }
+  auto decided = Entity::decide(st.state, *cmd, *ctx);
+  if (!decided) {
+    rp.deliver(to_caf_error(decided.error()));
+    return;
+  }
+  if (decided->empty()) {
+    rp.deliver(entity_reply<Entity>{st.state, st.version, 0});
+    return;
+  }
+  events::append_request req;
+  req.stream_id = st.stream_id;
+  req.stream_type = Entity::stream_type;
+  req.expected_version = st.version;
+  req.expected_head = st.head;
+  req.metadata = ctx->meta;
+  for (const auto& ev : *decided)
+    req.events.push_back(Entity::encode(ev));
+  // A new stream takes its tenant from the event that creates it.
+  auto next = st.state;
+  for (const auto& ev : *decided)
+    next = Entity::evolve(std::move(next), ev);
+  req.tenant_id = next.tenant_id;
+  auto new_state = std::make_shared<typename Entity::state>(std::move(next));
+  // await: no other command of this stream runs until this one is answered.
+  self
+    ->request(caf::actor_cast<caf::actor>(st.services.writer),
+              st.services.timeout, append_atom_v, std::move(req))
+    .await(
+      [self, rp, new_state, key](const events::append_result& res) mutable {
+        auto& st = self->state;
+        st.state = std::move(*new_state);
+        st.version = res.version;
+        st.head = res.head;
+        if (!key.empty())
+          st.idempotent[key] = {res.version, res.last_position};
+        rp.deliver(entity_reply<Entity>{st.state, st.version,
+                                        res.last_position});
+      },
+      [self, rp, cmd, ctx, may_retry](const caf::error& e) mutable {
+        auto err = from_caf_error(e);
+        if (err.code != errc::conflict || !may_retry) {
+          rp.deliver(to_caf_error(err));
+          return;
+        }
+        // Another node wrote first: load what it wrote, decide once more.
+        auto& st = self->state;
+        self
+          ->request(st.services.readers, st.services.timeout, read_atom_v,
+                    st.stream_id, st.version + 1)
+          .await(
+            [self, rp, cmd, ctx](std::vector<events::recorded_event>& evs) mutable {
+              larder::error fold_error;
+              if (!self->state.fold(evs, fold_error)) {
+                rp.deliver(to_caf_error(fold_error));
+                self->quit();
+                return;
+              }
+              handle_command<Entity>(self, cmd, ctx, rp, false);
+            },
+            [rp](const caf::error& e) mutable { rp.deliver(e); });
+      });
+}
+
+template <class Entity>
+caf::behavior entity_actor(entity_pointer<Entity> self, std::string stream_id,
+                           entity_services services) {
+  auto& st = self->state;
+  st.stream_id = std::move(stream_id);
+  st.services = std::move(services);
+  // Load before anything else: await keeps commands in the mailbox.
+  self
+    ->request(st.services.readers, st.services.timeout, read_atom_v,
+              st.stream_id, std::int64_t{1})
+    .await(
+      [self](std::vector<events::recorded_event>& evs) {
+        larder::error err;
+        if (!self->state.fold(evs, err)) {
+          spdlog::error("cannot load {}: {}", self->state.stream_id,
+                        err.message);
+          self->quit(to_caf_error(err));
+        }
+      },
+      [self](const caf::error& e) { self->quit(e); });
+  return {
+    [self](command_atom, const std::string&, typename Entity::command& cmd,
+           domain::command_context& ctx) {
+      auto rp = self->make_response_promise();
+      handle_command<Entity>(
+        self, std::make_shared<typename Entity::command>(std::move(cmd)),
+        std::make_shared<domain::command_context>(std::move(ctx)), rp, true);
+      return rp;
+    },
+    [self](passivate_atom) { self->quit(); },
+  };
+}
+
+} // namespace detail
+
+/// Registry limits.
+struct registry_options {
+  /// Actors idle this long are passivated (their state is in the store).
+  std::chrono::milliseconds idle_after{std::chrono::minutes(5)};
+  /// At most this many actors alive; the least recently used go first.
+  std::size_t max_alive = 10000;
+};
+
+namespace detail {
+
+template <class Entity>
+struct registry_state {
+  static inline const char* name = "larder.registry";
+
+  struct entry {
+    std::string stream_id;
+    caf::actor actor;
+    std::chrono::steady_clock::time_point last_used;
+  };
+
+  entity_services services;
+  registry_options options;
+  /// Most recently used first.
+  std::list<entry> lru;
+  std::unordered_map<std::string, typename std::list<entry>::iterator> index;
+  std::uint64_t spawned = 0;
+};
+
+template <class Entity>
+caf::behavior registry(caf::stateful_actor<registry_state<Entity>>* self,
+                       entity_services services, registry_options options) {
+  self->state.services = std::move(services);
+  self->state.options = options;
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& st = self->state;
+    for (auto i = st.lru.begin(); i != st.lru.end(); ++i)
+      if (i->actor.address() == msg.source) {
+        st.index.erase(i->stream_id);
+        st.lru.erase(i);
+        return;
+      }
+  });
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    // Entity actors hold no unsaved state: stop them with the registry.
+    for (auto& e : self->state.lru)
+      self->send_exit(e.actor, msg.reason);
+    self->quit(msg.reason);
+  });
+  auto sweep_every = std::max(options.idle_after / 4,
+                              std::chrono::milliseconds(10));
+  self->delayed_send(self, sweep_every, sweep_atom_v);
+  return {
+    [self](command_atom, const std::string& stream_id,
+           typename Entity::command& cmd, domain::command_context& ctx) {
+      auto& st = self->state;
+      auto now = std::chrono::steady_clock::now();
+      caf::actor target;
+      if (auto i = st.index.find(stream_id); i != st.index.end()) {
+        i->second->last_used = now;
+        st.lru.splice(st.lru.begin(), st.lru, i->second);
+        target = i->second->actor;
+      } else {
+        target = self->spawn(entity_actor<Entity>, stream_id, st.services);
+        self->monitor(target);
+        ++st.spawned;
+        st.lru.push_front({stream_id, target, now});
+        st.index[stream_id] = st.lru.begin();
+        while (st.lru.size() > st.options.max_alive) {
+          auto& oldest = st.lru.back();
+          self->send(oldest.actor, passivate_atom_v);
+          self->demonitor(oldest.actor);
+          st.index.erase(oldest.stream_id);
+          st.lru.pop_back();
+        }
+      }
+      return self->delegate(target, command_atom_v, stream_id, std::move(cmd),
+                            std::move(ctx));
+    },
+    [self, sweep_every](sweep_atom) {
+      auto& st = self->state;
+      auto cutoff = std::chrono::steady_clock::now() - st.options.idle_after;
+      while (!st.lru.empty() && st.lru.back().last_used < cutoff) {
+        auto& oldest = st.lru.back();
+        self->send(oldest.actor, passivate_atom_v);
+        self->demonitor(oldest.actor);
+        st.index.erase(oldest.stream_id);
+        st.lru.pop_back();
+      }
+      self->delayed_send(self, sweep_every, sweep_atom_v);
+    },
+    [self](caf::get_atom) {
+      return std::make_tuple(static_cast<std::uint64_t>(self->state.lru.size()),
+                             self->state.spawned);
+    },
+  };
+}
+
+} // namespace detail
+
+/// Spawns the registry of one entity type. Send it
+/// `(command_atom, stream_id, Entity::command, domain::command_context)`;
+/// the entity actor answers with `entity_reply<Entity>` or a larder error.
+/// `(get_atom)` answers `(alive, spawned so far)` for metrics and tests.
+template <class Entity>
+caf::actor spawn_registry(caf::actor_system& sys, entity_services services,
+                          registry_options options = {}) {
+  return sys.spawn(detail::registry<Entity>, std::move(services), options);
+}
+
+} // namespace larder
