@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/domain.hpp"
+#include "actors/entity_types.hpp"
 #include "actors/errors.hpp"
 #include "actors/store_writer.hpp"
 #include "actors/type_ids.hpp"
@@ -28,24 +29,6 @@
 /// Included only by the `<entity>_actor.cpp` files that instantiate it, so
 /// the template weight stays out of everything else.
 namespace larder {
-
-/// The answer to a command: the entity after it, its stream version, and the
-/// global position of the last event the command appended (0 when it
-/// appended nothing), for read-your-writes.
-template <class Entity>
-struct entity_reply {
-  typename Entity::state state;
-  std::int64_t version = 0;
-  std::int64_t last_position = 0;
-};
-
-/// What the shells need from the rest of the system.
-struct entity_services {
-  store_writer_actor writer;
-  caf::actor readers;
-  std::shared_ptr<const events::catalog> catalog;
-  std::chrono::milliseconds timeout{10000};
-};
 
 namespace detail {
 
@@ -105,14 +88,13 @@ void handle_command(entity_pointer<Entity> self,
   const auto& key = ctx->meta.idempotency_key;
   if (!key.empty()) {
     if (auto i = st.idempotent.find(key); i != st.idempotent.end()) {
-      rp.deliver(
-        entity_reply<Entity>{st.state, st.version, i->second.second});
+      rp.deliver(entity_reply<Entity>{st.state, st.version, i->second.second});
       return;
     }
   }
   if (st.state.exists && st.state.tenant_id != ctx->tenant_id) {
-    rp.deliver(to_caf_error({errc::not_found, "no such " + std::string{
-                                                Entity::stream_type}}));
+    rp.deliver(to_caf_error(
+      {errc::not_found, "no such " + std::string{Entity::stream_type}}));
     return;
   }
   auto decided = Entity::decide(st.state, *cmd, *ctx);
@@ -150,8 +132,8 @@ void handle_command(entity_pointer<Entity> self,
         st.head = res.head;
         if (!key.empty())
           st.idempotent[key] = {res.version, res.last_position};
-        rp.deliver(entity_reply<Entity>{st.state, st.version,
-                                        res.last_position});
+        rp.deliver(
+          entity_reply<Entity>{st.state, st.version, res.last_position});
       },
       [self, rp, cmd, ctx, may_retry](const caf::error& e) mutable {
         auto err = from_caf_error(e);
@@ -165,7 +147,8 @@ void handle_command(entity_pointer<Entity> self,
           ->request(st.services.readers, st.services.timeout, read_atom_v,
                     st.stream_id, st.version + 1)
           .await(
-            [self, rp, cmd, ctx](std::vector<events::recorded_event>& evs) mutable {
+            [self, rp, cmd,
+             ctx](std::vector<events::recorded_event>& evs) mutable {
               larder::error fold_error;
               if (!self->state.fold(evs, fold_error)) {
                 rp.deliver(to_caf_error(fold_error));
@@ -174,7 +157,9 @@ void handle_command(entity_pointer<Entity> self,
               }
               handle_command<Entity>(self, cmd, ctx, rp, false);
             },
-            [rp](const caf::error& e) mutable { rp.deliver(e); });
+            [rp](const caf::error& e) mutable {
+              rp.deliver(e);
+            });
       });
 }
 
@@ -197,7 +182,9 @@ caf::behavior entity_actor(entity_pointer<Entity> self, std::string stream_id,
           self->quit(to_caf_error(err));
         }
       },
-      [self](const caf::error& e) { self->quit(e); });
+      [self](const caf::error& e) {
+        self->quit(e);
+      });
   return {
     [self](command_atom, const std::string&, typename Entity::command& cmd,
            domain::command_context& ctx) {
@@ -207,19 +194,13 @@ caf::behavior entity_actor(entity_pointer<Entity> self, std::string stream_id,
         std::make_shared<domain::command_context>(std::move(ctx)), rp, true);
       return rp;
     },
-    [self](passivate_atom) { self->quit(); },
+    [self](passivate_atom) {
+      self->quit();
+    },
   };
 }
 
 } // namespace detail
-
-/// Registry limits.
-struct registry_options {
-  /// Actors idle this long are passivated (their state is in the store).
-  std::chrono::milliseconds idle_after{std::chrono::minutes(5)};
-  /// At most this many actors alive; the least recently used go first.
-  std::size_t max_alive = 10000;
-};
 
 namespace detail {
 
@@ -261,8 +242,8 @@ caf::behavior registry(caf::stateful_actor<registry_state<Entity>>* self,
       self->send_exit(e.actor, msg.reason);
     self->quit(msg.reason);
   });
-  auto sweep_every = std::max(options.idle_after / 4,
-                              std::chrono::milliseconds(10));
+  auto sweep_every =
+    std::max(options.idle_after / 4, std::chrono::milliseconds(10));
   self->delayed_send(self, sweep_every, sweep_atom_v);
   return {
     [self](command_atom, const std::string& stream_id,

@@ -18,8 +18,7 @@ struct reader_state {
   static inline const char* name = "larder.reader";
 };
 
-caf::behavior reader(caf::stateful_actor<reader_state>* self,
-                     std::string url) {
+caf::behavior reader(caf::stateful_actor<reader_state>* self, std::string url) {
   self->state.store = std::make_unique<events::event_store>(std::move(url));
   return {
     [self](read_atom, const std::string& stream_id, std::int64_t from)

@@ -13,6 +13,7 @@
 
 #include "actors/store_writer.hpp"
 #include "actors/system_config.hpp"
+#include "bench/support/append_load.hpp"
 #include "bench/support/bench_database.hpp"
 #include "events/crypto.hpp"
 #include "events/uuid.hpp"
@@ -36,46 +37,6 @@ constexpr int rounds = 3;
 
 double median(std::vector<double> xs) {
   return bench::percentile(xs, 50);
-}
-
-/// An extracted-invoice-shaped payload of about 500 bytes.
-std::string payload(int i) {
-  char buf[640];
-  std::snprintf(
-    buf, sizeof(buf),
-    R"({"supplier":"Fromagerie du Village Ltée","invoice_number":"F-2026-%06d",)"
-    R"("currency":"CAD","issue_date":"2026-11-02","due_date":"2026-12-02",)"
-    R"("lines":[{"description":"Beurre doux 454 g","quantity":"12",)"
-    R"("unit":"ea","unit_price":"6.4900","total":"77.88"},)"
-    R"({"description":"Crème 35%% 2 L","quantity":"6","unit":"ea",)"
-    R"("unit_price":"11.2500","total":"67.50"},)"
-    R"({"description":"Gruyère AOP","quantity":"2.5","unit":"kg",)"
-    R"("unit_price":"38.%04d","total":"96.%02d"}],)"
-    R"("subtotal":"241.38","taxes":[{"kind":"GST","rate":"5","amount":"12.07"},)"
-    R"({"kind":"QST","rate":"9.975","amount":"24.08"}],"total":"277.53"})",
-    i, i % 10000, i % 100);
-  return buf;
-}
-
-struct stream_state {
-  std::int64_t version = 0;
-  hash_bytes head = genesis_hash;
-};
-
-append_request request_for(const std::string& stream, const uuid& tenant,
-                           const stream_state& st, int i) {
-  append_request req;
-  req.stream_id = stream;
-  req.tenant_id = tenant;
-  req.stream_type = "invoice";
-  req.expected_version = st.version;
-  req.expected_head = st.head;
-  req.metadata.actor = actor_kind::user;
-  req.metadata.actor_id = "user-0193aaaa-bbbb-7ccc-8ddd-eeeeffff0000";
-  req.metadata.source = "web";
-  req.metadata.request_id = "bench";
-  req.events.push_back({uuid::make_v7(), "ExtractionSucceeded", 1, payload(i)});
-  return req;
 }
 
 // -- 1. raw baseline
@@ -117,7 +78,8 @@ double run_raw(const bench::bench_database& db, const uuid& tenant) {
   pqxx::connection conn{db.app_url()};
   conn.prepare("raw_insert", sql);
   auto tenant_text = tenant.to_string();
-  auto metadata = encode_metadata(request_for("x", tenant, {}, 0).metadata);
+  auto metadata =
+    encode_metadata(bench::request_for("x", tenant, {}, 0).metadata);
   auto hash = to_hex(sha256({"x"}));
   auto start = clock_type::now();
   std::vector<std::string> params;
@@ -132,7 +94,7 @@ double run_raw(const bench::bench_database& db, const uuid& tenant) {
       params.push_back(std::to_string(i / stream_count + 1));
       params.push_back("ExtractionSucceeded");
       params.push_back("1");
-      params.push_back(payload(i));
+      params.push_back(bench::invoice_payload(i));
       params.push_back(metadata);
       params.push_back(now);
       params.push_back(hash);
@@ -149,122 +111,16 @@ double run_raw(const bench::bench_database& db, const uuid& tenant) {
 // -- 2. the store writer with many callers
 // ----------------------------------------
 
-struct caller_report {
-  std::vector<double> latencies_ms;
-  int failures = 0;
-};
-
-/// One caller's progress; held only by its pending request's handlers.
-struct caller_state {
-  store_writer_actor writer;
-  uuid tenant;
-  int first_stream = 0;
-  int n = 0;
-  std::shared_ptr<caller_report> report;
-  caf::actor done;
-  /// Every stream's head, shared by all callers across runs; a caller only
-  /// touches its own streams (first_stream, first_stream + callers, ...).
-  std::shared_ptr<std::vector<stream_state>> heads;
-  int sent = 0;
-};
-
-void next_append(caf::event_based_actor* self,
-                 std::shared_ptr<caller_state> st) {
-  if (st->sent == st->n) {
-    self->send(st->done, true);
-    self->quit();
-    return;
-  }
-  constexpr int streams_per_caller = stream_count / callers;
-  auto slot = static_cast<std::size_t>(
-    st->first_stream + (st->sent % streams_per_caller) * callers);
-  auto req =
-    request_for("invoice-" + std::to_string(slot), st->tenant,
-                (*st->heads)[slot], st->sent * callers + st->first_stream);
-  ++st->sent;
-  auto sent_at = clock_type::now();
-  self->request(st->writer, 30s, append_atom_v, std::move(req))
-    .then(
-      [self, st, slot, sent_at](const append_result& res) {
-        std::chrono::duration<double, std::milli> took =
-          clock_type::now() - sent_at;
-        st->report->latencies_ms.push_back(took.count());
-        (*st->heads)[slot] = {res.version, res.head};
-        next_append(self, st);
-      },
-      [self, st](const caf::error&) {
-        ++st->report->failures;
-        next_append(self, st);
-      });
-}
-
-/// Appends `n` events round-robin over its own streams, one at a time.
-caf::behavior caller(caf::event_based_actor* self, store_writer_actor writer,
-                     std::shared_ptr<std::vector<stream_state>> heads,
-                     uuid tenant, int first_stream, int n,
-                     std::shared_ptr<caller_report> report, caf::actor done) {
-  auto st = std::make_shared<caller_state>();
-  st->writer = std::move(writer);
-  st->tenant = tenant;
-  st->first_stream = first_stream;
-  st->n = n;
-  st->report = std::move(report);
-  st->done = std::move(done);
-  st->heads = std::move(heads);
-  next_append(self, std::move(st));
-  return {[](caf::unit_t) {}};
-}
-
-struct store_run {
-  double events_per_s = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  double avg_batch = 0;
-  int failures = 0;
-};
-
-store_run run_store(caf::actor_system& sys, store_writer_actor writer,
-                    const std::shared_ptr<store_writer_stats>& stats,
-                    const std::shared_ptr<std::vector<stream_state>>& heads,
-                    const uuid& tenant, int appends_per_caller) {
-  caf::scoped_actor self{sys};
-  std::vector<std::shared_ptr<caller_report>> reports;
-  auto batches_before = stats->batches.load();
-  auto events_before = stats->events.load();
-  auto start = clock_type::now();
-  for (int c = 0; c < callers; ++c) {
-    reports.push_back(std::make_shared<caller_report>());
-    sys.spawn(caller, writer, heads, tenant, c, appends_per_caller,
-              reports.back(), caf::actor{self});
-  }
-  int finished = 0;
-  self->receive_for(finished, callers)([](bool) {});
-  std::chrono::duration<double> took = clock_type::now() - start;
-  store_run run;
-  std::vector<double> all;
-  for (auto& r : reports) {
-    all.insert(all.end(), r->latencies_ms.begin(), r->latencies_ms.end());
-    run.failures += r->failures;
-  }
-  auto events = stats->events.load() - events_before;
-  run.events_per_s = static_cast<double>(events) / took.count();
-  run.p50_ms = bench::percentile(all, 50);
-  run.p99_ms = bench::percentile(all, 99);
-  run.avg_batch = static_cast<double>(events)
-                  / static_cast<double>(stats->batches.load() - batches_before);
-  return run;
-}
-
 double run_single(caf::actor_system& sys, store_writer_actor writer,
                   const uuid& tenant) {
   caf::scoped_actor self{sys};
-  stream_state st;
+  bench::stream_state st;
   auto start = clock_type::now();
   int ok = 0;
   for (int i = 0; i < single_appends; ++i)
     self
       ->request(writer, 30s, append_atom_v,
-                request_for("invoice-single", tenant, st, i))
+                bench::request_for("invoice-single", tenant, st, i))
       .receive(
         [&](const append_result& res) {
           st.version = res.version;
@@ -283,7 +139,7 @@ int main() {
   auto tenant = uuid::make_v7();
   std::printf("append: ~%zu-byte jsonb payloads, %d streams, %d cores, "
               "%d store committers\n",
-              payload(0).size(), stream_count,
+              bench::invoice_payload(0).size(), stream_count,
               static_cast<int>(std::thread::hardware_concurrency()),
               static_cast<int>(store_writer_options{}.committers));
 
@@ -294,16 +150,15 @@ int main() {
   opts.database_url = db.app_url();
   auto stats = opts.stats;
   auto writer = spawn_store_writer(sys, opts);
-  auto heads = std::make_shared<std::vector<stream_state>>(stream_count);
+  bench::append_load load{sys, writer, stats, tenant, stream_count, callers};
   // Warm-up: create the 10k streams (one event each), not measured.
-  run_store(sys, writer, stats, heads, tenant, stream_count / callers);
+  load.run(stream_count / callers);
 
   std::vector<double> raw_rates, store_rates, p50s, p99s, batches;
   int failures = 0;
   for (int r = 0; r < rounds; ++r) {
     raw_rates.push_back(run_raw(db, tenant));
-    auto run =
-      run_store(sys, writer, stats, heads, tenant, store_appends / callers);
+    auto run = load.run(store_appends / callers);
     store_rates.push_back(run.events_per_s);
     p50s.push_back(run.p50_ms);
     p99s.push_back(run.p99_ms);

@@ -73,3 +73,19 @@ double peak_rss_mib() {
 }
 
 } // namespace larder::bench
+
+namespace larder::bench {
+
+double current_rss_mib() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr)
+    return 0;
+  long pages = 0;
+  long resident = 0;
+  if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
+    resident = 0;
+  std::fclose(f);
+  return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
+}
+
+} // namespace larder::bench

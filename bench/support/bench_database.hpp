@@ -34,3 +34,10 @@ std::string grouped(double x);
 double peak_rss_mib();
 
 } // namespace larder::bench
+
+namespace larder::bench {
+
+/// The current resident set size of this process in MiB.
+double current_rss_mib();
+
+} // namespace larder::bench

@@ -1,0 +1,273 @@
+// ./dev bench commands: invoice commands through the registry and entity
+// actors (receive, start extraction, record extraction, approve) against the
+// raw append rate of the store writer, in one run on one cluster; latency at
+// a paced 5,000 commands/s; resident memory as touched invoices grow.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/reader_pool.hpp"
+#include "actors/registries.hpp"
+#include "actors/system_config.hpp"
+#include "bench/support/append_load.hpp"
+#include "bench/support/bench_database.hpp"
+
+using namespace larder;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+/// A paced driver's own wake-up.
+using pace_atom = caf::atom_constant<caf::atom("pace")>;
+
+constexpr int drivers = 200;
+constexpr int total_invoices = 100000;
+constexpr int chunk = 25000;
+constexpr int paced_invoices = 5000;
+constexpr double paced_rate = 5000; // commands per second, all drivers
+
+values::decimal dec(const char* text) {
+  return *values::decimal::parse(text);
+}
+
+/// The four commands that take invoice `i` from upload to approval.
+std::vector<domain::invoice_command> lifecycle(const events::uuid& id, int i) {
+  domain::receive_document receive;
+  receive.invoice_id = id;
+  receive.source = domain::document_source::upload;
+  receive.file_name = "facture-" + std::to_string(i) + ".pdf";
+  receive.media_type = "application/pdf";
+  receive.size_bytes = 48213;
+  receive.sha256 = std::string(64, 'a');
+  receive.sender = "orders@fromagerie.example";
+  domain::record_extraction found;
+  found.fields.supplier_name = "Fromagerie du Village Ltée";
+  found.fields.invoice_number = "F-2026-" + std::to_string(i);
+  found.fields.issue_date = values::date{2026, 11, 2};
+  found.fields.due_date = values::date{2026, 12, 2};
+  found.fields.currency = *values::currency::parse("CAD");
+  found.fields.subtotal = dec("241.38");
+  found.fields.tax_total = dec("36.15");
+  found.fields.total = dec("277.53");
+  found.lines = {
+    {"Beurre doux 454 g", dec("12"), "ea", dec("6.49"), dec("77.88"), "GST+QST",
+     std::nullopt, false},
+    {"Crème 35% 2 L", dec("6"), "ea", dec("11.25"), dec("67.5"), "GST+QST",
+     std::nullopt, false},
+    {"Gruyère AOP", dec("2.5"), "kg", dec("38.4"), dec("96"), "GST+QST",
+     std::string{"dairy"}, false},
+  };
+  found.taxes = {{values::tax_kind::gst, dec("5"), dec("12.07")},
+                 {values::tax_kind::qst, dec("9.975"), dec("24.08")}};
+  found.overall_confidence = dec("0.97");
+  found.provider = "pdf_text";
+  found.model = "template:fromagerie";
+  found.duration_ms = 41;
+  return {receive, domain::start_extraction{}, found, domain::approve{}};
+}
+
+struct driver_report {
+  std::vector<double> latencies_ms;
+  int failures = 0;
+  std::string first_failure;
+};
+
+struct driver_state {
+  caf::actor registry;
+  events::uuid tenant;
+  std::shared_ptr<std::atomic<int>> next_invoice;
+  int last_invoice = 0;
+  clock_type::duration pace{};
+  std::shared_ptr<driver_report> report;
+  caf::actor done;
+  std::vector<domain::invoice_command> commands;
+  std::string stream;
+  std::size_t step = 0;
+  clock_type::time_point next_send;
+};
+
+void drive(caf::event_based_actor* self, std::shared_ptr<driver_state> st);
+
+void send_next(caf::event_based_actor* self, std::shared_ptr<driver_state> st) {
+  domain::command_context ctx;
+  ctx.meta.actor = events::actor_kind::user;
+  ctx.meta.actor_id = "user-bench";
+  ctx.meta.source = "web";
+  ctx.now = events::now_timestamp();
+  ctx.tenant_id = st->tenant;
+  auto sent_at = clock_type::now();
+  self
+    ->request(st->registry, 30s, command_atom_v, st->stream,
+              st->commands[st->step], ctx)
+    .then(
+      [self, st, sent_at](const invoice_reply&) {
+        std::chrono::duration<double, std::milli> took =
+          clock_type::now() - sent_at;
+        st->report->latencies_ms.push_back(took.count());
+        ++st->step;
+        drive(self, st);
+      },
+      [self, st](const caf::error& e) {
+        if (st->report->failures++ == 0)
+          st->report->first_failure = from_caf_error(e).message;
+        ++st->step;
+        drive(self, st);
+      });
+}
+
+/// Sends the next command of the current invoice, or starts the next
+/// invoice; paced drivers wait for their next slot first.
+void drive(caf::event_based_actor* self, std::shared_ptr<driver_state> st) {
+  if (st->step == st->commands.size()) {
+    int i = st->next_invoice->fetch_add(1);
+    if (i >= st->last_invoice) {
+      self->send(st->done, true);
+      self->quit();
+      return;
+    }
+    auto id = events::uuid::make_v7();
+    st->stream = domain::stream_id("invoice", id);
+    st->commands = lifecycle(id, i);
+    st->step = 0;
+  }
+  if (st->pace == clock_type::duration{}) {
+    send_next(self, st);
+    return;
+  }
+  auto now = clock_type::now();
+  st->next_send = std::max(st->next_send + st->pace, now);
+  auto wait =
+    std::chrono::duration_cast<std::chrono::microseconds>(st->next_send - now);
+  if (wait.count() <= 0)
+    send_next(self, st);
+  else
+    self->delayed_send(self, wait, pace_atom::value);
+}
+
+caf::behavior driver(caf::event_based_actor* self,
+                     std::shared_ptr<driver_state> st) {
+  st->next_send = clock_type::now();
+  drive(self, st);
+  return {[self, st](pace_atom) {
+    send_next(self, st);
+  }};
+}
+
+struct run_result {
+  double commands_per_s = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  int failures = 0;
+  std::string first_failure;
+};
+
+run_result run_invoices(caf::actor_system& sys, caf::actor registry,
+                        const events::uuid& tenant, int first, int last,
+                        clock_type::duration pace) {
+  caf::scoped_actor self{sys};
+  auto next = std::make_shared<std::atomic<int>>(first);
+  std::vector<std::shared_ptr<driver_report>> reports;
+  auto start = clock_type::now();
+  for (int d = 0; d < drivers; ++d) {
+    auto st = std::make_shared<driver_state>();
+    st->registry = registry;
+    st->tenant = tenant;
+    st->next_invoice = next;
+    st->last_invoice = last;
+    st->pace = pace;
+    st->report = std::make_shared<driver_report>();
+    st->done = caf::actor{self};
+    reports.push_back(st->report);
+    sys.spawn(driver, st);
+  }
+  int finished = 0;
+  self->receive_for(finished, drivers)([](bool) {});
+  std::chrono::duration<double> took = clock_type::now() - start;
+  run_result out;
+  std::vector<double> all;
+  for (auto& r : reports) {
+    all.insert(all.end(), r->latencies_ms.begin(), r->latencies_ms.end());
+    out.failures += r->failures;
+    if (out.first_failure.empty())
+      out.first_failure = r->first_failure;
+  }
+  out.commands_per_s = static_cast<double>(all.size()) / took.count();
+  out.p50_ms = bench::percentile(all, 50);
+  out.p99_ms = bench::percentile(all, 99);
+  return out;
+}
+
+} // namespace
+
+int main() {
+  bench::bench_database db{"larder_bench_commands"};
+  auto tenant = events::uuid::make_v7();
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  store_writer_options wopts;
+  wopts.database_url = db.app_url();
+  auto stats = wopts.stats;
+  auto writer = spawn_store_writer(sys, wopts);
+  auto readers = spawn_reader_pool(sys, db.app_url(), 2);
+  auto catalog = make_domain_catalog();
+  registry_options ropts;
+  ropts.idle_after = 2s;
+  ropts.max_alive = 2000;
+  auto registry = spawn_invoice_registry(
+    sys, entity_services{writer, readers, catalog}, ropts);
+
+  std::printf("commands: %d concurrent drivers, invoices receive -> extract "
+              "-> approve (4 commands, 1 event each), registry cap %zu\n",
+              drivers, ropts.max_alive);
+  bench::append_load load{sys, writer, stats, tenant, 10000, drivers};
+  load.run(10000 / drivers); // create the baseline's streams
+  auto raw = load.run(100);
+  std::printf("  raw store-writer appends, %d callers   : %10s events/s\n",
+              drivers, bench::grouped(raw.events_per_s).c_str());
+
+  std::vector<double> rates;
+  run_result last;
+  for (int done = 0; done < total_invoices; done += chunk) {
+    last = run_invoices(sys, registry, tenant, done, done + chunk, {});
+    rates.push_back(last.commands_per_s);
+    std::printf("  invoices %6d..%6d: %8s commands/s, p50 %5.1f ms, p99 "
+                "%5.1f ms, RSS %6.1f MiB, %d failed%s%s\n",
+                done, done + chunk, bench::grouped(last.commands_per_s).c_str(),
+                last.p50_ms, last.p99_ms, bench::current_rss_mib(),
+                last.failures, last.failures ? ": " : "",
+                last.first_failure.c_str());
+  }
+  auto commands = bench::percentile(rates, 50);
+  std::printf("  commands through the actors (median)   : %10s commands/s\n",
+              bench::grouped(commands).c_str());
+  std::printf("  ratio commands / raw appends           : %10.2f  (target >= "
+              "0.60)\n",
+              commands / raw.events_per_s);
+  auto pace = std::chrono::duration_cast<clock_type::duration>(
+    std::chrono::duration<double>(drivers / paced_rate));
+  auto paced = run_invoices(sys, registry, tenant, total_invoices,
+                            total_invoices + paced_invoices, pace);
+  std::printf("  paced at %.0f commands/s: achieved %s/s, p50 %.1f ms, p99 "
+              "%.1f ms  (target p99 < 20 ms)\n",
+              paced_rate, bench::grouped(paced.commands_per_s).c_str(),
+              paced.p50_ms, paced.p99_ms);
+  std::printf("  resident memory after %d invoices touched: %.1f MiB (peak "
+              "%.1f MiB)\n",
+              total_invoices + paced_invoices, bench::current_rss_mib(),
+              bench::peak_rss_mib());
+  caf::scoped_actor self{sys};
+  for (const caf::actor& a :
+       {registry, caf::actor_cast<caf::actor>(writer), readers}) {
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->wait_for(a);
+  }
+  return last.failures + paced.failures == 0 ? 0 : 1;
+}
