@@ -30,6 +30,19 @@
 /// the template weight stays out of everything else.
 namespace larder {
 
+/// Whether `cmd` can only succeed on a stream that does not exist yet (an
+/// invoice's receive_document with a fresh id). The registry then spawns the
+/// actor without reading the stream first: if the stream does exist after
+/// all, the append at version 0 conflicts, the actor loads the stream and
+/// decides again, so the answer is the same, one database read cheaper in
+/// the common case. Specialize next to the registry's instantiation.
+template <class Entity>
+struct creates_stream {
+  static bool test(const typename Entity::command&) {
+    return false;
+  }
+};
+
 namespace detail {
 
 template <class Entity>
@@ -164,11 +177,30 @@ void handle_command(entity_pointer<Entity> self,
 }
 
 template <class Entity>
+caf::behavior entity_behavior(entity_pointer<Entity> self) {
+  return {
+    [self](command_atom, const std::string&, typename Entity::command& cmd,
+           domain::command_context& ctx) {
+      auto rp = self->make_response_promise();
+      handle_command<Entity>(
+        self, std::make_shared<typename Entity::command>(std::move(cmd)),
+        std::make_shared<domain::command_context>(std::move(ctx)), rp, true);
+      return rp;
+    },
+    [self](passivate_atom) {
+      self->quit();
+    },
+  };
+}
+
+template <class Entity>
 caf::behavior entity_actor(entity_pointer<Entity> self, std::string stream_id,
-                           entity_services services) {
+                           entity_services services, bool fresh) {
   auto& st = self->state;
   st.stream_id = std::move(stream_id);
   st.services = std::move(services);
+  if (fresh)
+    return entity_behavior<Entity>(self);
   // Load before anything else: await keeps commands in the mailbox.
   self
     ->request(st.services.readers, st.services.timeout, read_atom_v,
@@ -185,19 +217,7 @@ caf::behavior entity_actor(entity_pointer<Entity> self, std::string stream_id,
       [self](const caf::error& e) {
         self->quit(e);
       });
-  return {
-    [self](command_atom, const std::string&, typename Entity::command& cmd,
-           domain::command_context& ctx) {
-      auto rp = self->make_response_promise();
-      handle_command<Entity>(
-        self, std::make_shared<typename Entity::command>(std::move(cmd)),
-        std::make_shared<domain::command_context>(std::move(ctx)), rp, true);
-      return rp;
-    },
-    [self](passivate_atom) {
-      self->quit();
-    },
-  };
+  return entity_behavior<Entity>(self);
 }
 
 } // namespace detail
@@ -256,7 +276,8 @@ caf::behavior registry(caf::stateful_actor<registry_state<Entity>>* self,
         st.lru.splice(st.lru.begin(), st.lru, i->second);
         target = i->second->actor;
       } else {
-        target = self->spawn(entity_actor<Entity>, stream_id, st.services);
+        target = self->spawn(entity_actor<Entity>, stream_id, st.services,
+                             creates_stream<Entity>::test(cmd));
         self->monitor(target);
         ++st.spawned;
         st.lru.push_front({stream_id, target, now});

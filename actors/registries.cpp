@@ -4,6 +4,14 @@
 
 namespace larder {
 
+/// An invoice is created with a fresh id: skip the read of its empty stream.
+template <>
+struct creates_stream<domain::invoice_entity> {
+  static bool test(const domain::invoice_command& cmd) {
+    return std::holds_alternative<domain::receive_document>(cmd);
+  }
+};
+
 caf::actor spawn_tenant_registry(caf::actor_system& sys,
                                  entity_services services,
                                  registry_options options) {

@@ -46,7 +46,7 @@ struct store_writer_options {
   std::size_t committers = 3;
   /// While a batch is in flight, another committer starts only once this
   /// many appends wait.
-  std::size_t min_parallel_batch = 64;
+  std::size_t min_parallel_batch = 16;
   /// How long a committer may take for one batch before its callers are
   /// told `timeout` (the outcome is then unknown).
   std::chrono::seconds commit_timeout{60};

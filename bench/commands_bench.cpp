@@ -216,7 +216,7 @@ int main() {
   wopts.database_url = db.app_url();
   auto stats = wopts.stats;
   auto writer = spawn_store_writer(sys, wopts);
-  auto readers = spawn_reader_pool(sys, db.app_url(), 2);
+  auto readers = spawn_reader_pool(sys, db.app_url(), 4);
   auto catalog = make_domain_catalog();
   registry_options ropts;
   ropts.idle_after = 2s;

@@ -104,6 +104,26 @@ TEST(invoice_lifecycle, a_thousand_concurrent_invoices_end_as_predicted) {
     for (auto& th : pool)
       th.join();
     EXPECT_EQ(failures.load(), 0);
+    // Receiving a document again under an existing id (its actor long
+    // passivated, so the registry spawns a fresh one without reading) is a
+    // conflict, and appends nothing.
+    {
+      caf::scoped_actor self{sys};
+      domain::command_context ctx;
+      ctx.now = "2026-11-22T12:00:00.000000Z";
+      ctx.tenant_id = tenant;
+      self
+        ->request(registry, 30s, command_atom_v,
+                  domain::stream_id("invoice", ids[0]), path_of(ids[0], 0)[0],
+                  ctx)
+        .receive(
+          [](const invoice_reply&) {
+            ADD_FAILURE() << "received twice";
+          },
+          [](const caf::error& e) {
+            EXPECT_EQ(from_caf_error(e).code, errc::conflict);
+          });
+    }
     caf::scoped_actor self{sys};
     for (const caf::actor& a :
          {registry, caf::actor_cast<caf::actor>(writer), readers}) {
