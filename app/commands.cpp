@@ -10,6 +10,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/reader_pool.hpp"
+#include "actors/registries.hpp"
 #include "actors/store_writer.hpp"
 #include "actors/system_config.hpp"
 #include "events/event_store.hpp"
@@ -142,6 +144,12 @@ int serve(const config& cfg) {
   store_writer_options writer_opts;
   writer_opts.database_url = cfg.database_url;
   auto writer = spawn_store_writer(sys, writer_opts);
+  auto readers = spawn_reader_pool(sys, cfg.database_url, 4);
+  entity_services services{writer, readers, make_domain_catalog()};
+  std::vector<caf::actor> registries{spawn_platform_registry(sys, services),
+                                     spawn_tenant_registry(sys, services),
+                                     spawn_user_registry(sys, services),
+                                     spawn_invoice_registry(sys, services)};
   spdlog::info("larder {} ready ({} mode); the HTTP edge is not built yet, "
                "so nothing listens on {}",
                version(), cfg.production ? "production" : "development",
@@ -152,9 +160,17 @@ int serve(const config& cfg) {
   spdlog::info("serve: {} received, draining",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
   {
+    // Registries first (their actors' last appends reach the writer), then
+    // the writer drains, then the readers.
     caf::scoped_actor self{sys};
+    for (auto& r : registries) {
+      self->send_exit(r, caf::exit_reason::user_shutdown);
+      self->wait_for(r);
+    }
     self->send_exit(writer, caf::exit_reason::user_shutdown);
     self->wait_for(writer);
+    self->send_exit(readers, caf::exit_reason::user_shutdown);
+    self->wait_for(readers);
   }
   spdlog::info("serve: stopped cleanly");
   return 0;
