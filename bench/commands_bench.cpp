@@ -229,7 +229,7 @@ int main() {
               drivers, ropts.max_alive);
   bench::append_load load{sys, writer, stats, tenant, 10000, drivers};
   load.run(10000 / drivers); // create the baseline's streams
-  auto raw = load.run(100);
+  auto raw = load.run(250);
   std::printf("  raw store-writer appends, %d callers   : %10s events/s\n",
               drivers, bench::grouped(raw.events_per_s).c_str());
 
