@@ -5,10 +5,8 @@
 #include <limits>
 #include <utility>
 
-#include <simdjson.h>
-
-#include "events/catalog.hpp"
-#include "events/json_writer.hpp"
+#include "actors/domain_codec.hpp"
+#include "actors/values/text.hpp"
 
 namespace larder::domain {
 
@@ -112,78 +110,10 @@ std::optional<invoice_status> parse_invoice_status(std::string_view text) {
 
 namespace {
 
+using detail::invalid;
+using values::trim_space;
+
 enum class text_lines : std::uint8_t { single, multiple };
-
-/// Whether `cp` may appear in stored text. C0 and C1 controls and DEL are
-/// refused (line breaks and tabs only in multi-line text), and so are the
-/// bidirectional embeddings, overrides and isolates, with which
-/// "invoice\u202Efdp.exe" displays as "invoiceexe.pdf".
-bool allowed_code_point(std::uint32_t cp, text_lines lines) {
-  if (cp == '\n' || cp == '\r' || cp == '\t')
-    return lines == text_lines::multiple;
-  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-    return false;
-  if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
-    return false;
-  return true;
-}
-
-enum class text_fault : std::uint8_t { none, encoding, control };
-
-/// Walks `text` as UTF-8, counting code points into `chars`.
-text_fault scan_text(std::string_view text, text_lines lines,
-                     std::size_t& chars) {
-  chars = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    std::uint32_t cp = 0;
-    std::size_t len = 0;
-    std::uint32_t min = 0;
-    if (c < 0x80) {
-      cp = c;
-      len = 1;
-    } else if ((c >> 5) == 0x6) {
-      cp = c & 0x1fu;
-      len = 2;
-      min = 0x80;
-    } else if ((c >> 4) == 0xe) {
-      cp = c & 0x0fu;
-      len = 3;
-      min = 0x800;
-    } else if ((c >> 3) == 0x1e) {
-      cp = c & 0x07u;
-      len = 4;
-      min = 0x10000;
-    } else {
-      return text_fault::encoding;
-    }
-    if (text.size() - i < len)
-      return text_fault::encoding;
-    for (std::size_t k = 1; k < len; ++k) {
-      auto b = static_cast<unsigned char>(text[i + k]);
-      if ((b & 0xc0u) != 0x80u)
-        return text_fault::encoding;
-      cp = (cp << 6) | (b & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return text_fault::encoding;
-    if (!allowed_code_point(cp, lines))
-      return text_fault::control;
-    ++chars;
-    i += len;
-  }
-  return text_fault::none;
-}
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view space = " \t\r\n";
-  auto first = text.find_first_not_of(space);
-  if (first == std::string_view::npos)
-    return {};
-  auto last = text.find_last_not_of(space);
-  return text.substr(first, last - first + 1);
-}
 
 /// `name` quoted for a message when it is short printable ASCII, so that a
 /// hostile name cannot flood or garble the error; otherwise nothing.
@@ -197,30 +127,21 @@ std::string echo(std::string_view name) {
   return " '" + std::string{name} + "'";
 }
 
-larder::error invalid(std::string message) {
-  return make_error(errc::invalid_argument, std::move(message));
-}
+/// Stored text refuses C0 and C1 controls and DEL (line breaks and tabs
+/// only in multi-line text), and the bidirectional embeddings, overrides
+/// and isolates, with which "invoice\u202Efdp.exe" displays as
+/// "invoiceexe.pdf". Whichever fault comes first in the text is reported.
+constexpr values::text_wording invoice_wording{
+  "must not contain control characters", "must not be empty",
+  "must be at most ", true};
 
 /// Trims `text` and checks it; `name` is the field the message names.
 expected<std::string> clean_text(std::string_view name, std::string_view text,
                                  std::size_t max_chars, bool required,
                                  text_lines lines = text_lines::single) {
-  auto trimmed = trim(text);
-  std::size_t chars = 0;
-  switch (scan_text(trimmed, lines, chars)) {
-    case text_fault::encoding:
-      return invalid(std::string{name} + " is not valid UTF-8");
-    case text_fault::control:
-      return invalid(std::string{name}
-                     + " must not contain control characters");
-    case text_fault::none: break;
-  }
-  if (required && chars == 0)
-    return invalid(std::string{name} + " must not be empty");
-  if (chars > max_chars)
-    return invalid(std::string{name} + " must be at most "
-                   + std::to_string(max_chars) + " characters");
-  return std::string{trimmed};
+  values::text_rules rules{lines == text_lines::multiple ? "\n\r\t" : "", true};
+  return values::clean_text(name, text, required ? 1 : 0, max_chars, rules,
+                            invoice_wording);
 }
 
 /// `clean_text` for optional text, where "" means none.
@@ -361,7 +282,7 @@ expected<std::string> normalize_value(const field_spec& spec,
   std::string name{spec.name};
   if (spec.kind == field_kind::text)
     return clean_text(name, raw, max_field_chars, false);
-  auto text = trim(raw);
+  auto text = trim_space(raw);
   if (text.empty())
     return std::string{};
   switch (spec.kind) {
@@ -1127,20 +1048,9 @@ void write(json_writer& w, const invoice_deleted& e) {
 } // namespace
 
 events::new_event invoice_entity::encode(const invoice_event& ev) {
-  return std::visit(
-    [](const auto& e) {
-      json_writer w;
-      w.begin_object();
-      write(w, e);
-      w.end_object();
-      events::new_event out;
-      out.event_id = events::uuid::make_v7();
-      out.event_type = e.type;
-      out.schema_version = e.schema_version;
-      out.payload = w.take();
-      return out;
-    },
-    ev);
+  return detail::encode_event(ev, [](json_writer& w, const auto& e) {
+    write(w, e);
+  });
 }
 
 // -- decode -------------------------------------------------------------------
@@ -1417,40 +1327,6 @@ void read(payload_reader& r, invoice_deleted& e) {
   e.reason = r.optional_text("reason");
 }
 
-template <class Event>
-expected<invoice_event> read_payload(const events::envelope& env,
-                                     simdjson::dom::object obj) {
-  if (env.schema_version != Event::schema_version)
-    return invalid(env.event_type + " has schema version "
-                   + std::to_string(env.schema_version) + ", expected "
-                   + std::to_string(Event::schema_version));
-  payload_reader r{obj, Event::type};
-  Event ev;
-  read(r, ev);
-  if (r.failed())
-    return r.error();
-  return invoice_event{std::move(ev)};
-}
-
-template <class... Events>
-expected<invoice_event> read_any(std::variant<Events...>*,
-                                 const events::envelope& env,
-                                 simdjson::dom::object obj) {
-  std::optional<expected<invoice_event>> result;
-  ((env.event_type == Events::type
-      ? (result.emplace(read_payload<Events>(env, obj)), true)
-      : false)
-   || ...);
-  if (!result)
-    return invalid("unknown invoice event type " + env.event_type);
-  return std::move(*result);
-}
-
-template <class... Events>
-void add_types(std::variant<Events...>*, events::catalog& catalog) {
-  (catalog.add_type(Events::type, Events::schema_version), ...);
-}
-
 } // namespace
 
 expected<invoice_event> invoice_entity::decode(const events::envelope& env) {
@@ -1458,11 +1334,18 @@ expected<invoice_event> invoice_entity::decode(const events::envelope& env) {
   simdjson::dom::object obj;
   if (parser.parse(env.payload.data(), env.payload.size()).get(obj))
     return invalid(env.event_type + ": the payload is not a JSON object");
-  return read_any(static_cast<invoice_event*>(nullptr), env, obj);
+  return detail::decode_event<invoice_event>(
+    env, "invoice", [&](auto& ev) -> std::optional<larder::error> {
+      payload_reader r{obj, std::decay_t<decltype(ev)>::type};
+      read(r, ev);
+      if (r.failed())
+        return r.error();
+      return std::nullopt;
+    });
 }
 
 void invoice_entity::register_events(events::catalog& catalog) {
-  add_types(static_cast<invoice_event*>(nullptr), catalog);
+  detail::register_event_types<invoice_event>(catalog);
 }
 
 } // namespace larder::domain

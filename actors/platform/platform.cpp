@@ -3,55 +3,27 @@
 #include <type_traits>
 #include <utility>
 
-#include <simdjson.h>
-
+#include "actors/domain_codec.hpp"
+#include "actors/values/text.hpp"
 #include "actors/values/values.hpp"
-#include "events/json_writer.hpp"
 
 namespace larder::domain {
 
 namespace {
 
+using detail::invalid;
+using values::trim_space;
+
 constexpr std::size_t max_note_chars = 500;
 constexpr std::size_t max_domain_chars = 253;
 constexpr std::size_t max_label_chars = 63;
 
-error invalid(std::string message) {
-  return make_error(errc::invalid_argument, std::move(message));
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
-
-/// Trims white space, then checks for at most `max_chars` characters of
+/// Trims white space, then checks for at most `max_note_chars` characters of
 /// valid UTF-8 with no control characters other than line breaks (a note
 /// may have paragraphs).
 expected<std::string> clean_note(std::string_view text) {
-  text = trim(text);
-  if (!simdjson::validate_utf8(text.data(), text.size()))
-    return invalid("note is not valid UTF-8");
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    bool c1 = c == 0xC2 && i + 1 < text.size()
-              && static_cast<unsigned char>(text[i + 1]) < 0xA0;
-    if ((c < 0x20 && c != '\n') || c == 0x7F || c1)
-      return invalid("note contains control characters");
-    if ((c & 0xC0) != 0x80)
-      ++chars;
-  }
-  if (chars > max_note_chars)
-    return invalid("note must be at most 500 characters");
-  return std::string{text};
+  return values::clean_text("note", text, 0, max_note_chars,
+                            {.allowed_controls = "\n"});
 }
 
 expected<std::string> check_email(std::string_view text) {
@@ -87,110 +59,23 @@ bool is_domain(std::string_view name) {
 
 // --- payload codec ----------------------------------------------------------
 
-void write_value(events::json_writer& w, const std::string& x) {
-  w.value(x);
-}
-void write_value(events::json_writer& w, const events::uuid& x) {
-  w.value(x.to_string());
-}
-
-using simdjson::dom::element;
-
-bool read_value(const element& v, std::string& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  x = s;
-  return true;
-}
-bool read_value(const element& v, events::uuid& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  auto id = events::uuid::parse(s);
-  if (!id)
-    return false;
-  x = *id;
-  return true;
-}
-
-struct payload_writer {
-  events::json_writer& w;
-
-  template <class T>
-  payload_writer& operator()(std::string_view key, const T& x) {
-    w.key(key);
-    write_value(w, x);
-    return *this;
+struct codec : detail::value_codec {
+  /// Each event's payload members, for writing and reading alike.
+  template <class F, class E>
+  static void fields(F& f, E& e) {
+    using T = std::remove_const_t<E>;
+    if constexpr (
+      std::is_same_v<
+        T, allowlist_entry_added> || std::is_same_v<T, allowlist_entry_removed>)
+      f("entry", e.entry);
+    else if constexpr (std::is_same_v<T, waitlist_joined>)
+      f("email", e.email)("note", e.note);
+    else if constexpr (std::is_same_v<T, waitlist_approved>)
+      f("email", e.email)("approved_by", e.approved_by);
+    else
+      static_assert(!sizeof(T), "every platform event needs its fields");
   }
 };
-
-/// Remembers the first member that is missing or malformed.
-struct payload_reader {
-  simdjson::dom::object obj;
-  std::string_view failed;
-
-  template <class T>
-  payload_reader& operator()(std::string_view key, T& x) {
-    element v;
-    if (failed.empty() && (obj[key].get(v) || !read_value(v, x)))
-      failed = key;
-    return *this;
-  }
-};
-
-/// Each event's payload members, for writing and reading alike.
-template <class F, class E>
-void fields(F& f, E& e) {
-  using T = std::remove_const_t<E>;
-  if constexpr (
-    std::is_same_v<
-      T, allowlist_entry_added> || std::is_same_v<T, allowlist_entry_removed>)
-    f("entry", e.entry);
-  else if constexpr (std::is_same_v<T, waitlist_joined>)
-    f("email", e.email)("note", e.note);
-  else if constexpr (std::is_same_v<T, waitlist_approved>)
-    f("email", e.email)("approved_by", e.approved_by);
-  else
-    static_assert(!sizeof(T), "every platform event needs its fields");
-}
-
-template <std::size_t I = 0>
-expected<platform_event> decode_as(const events::envelope& env,
-                                   simdjson::dom::object obj) {
-  if constexpr (I == std::variant_size_v<platform_event>) {
-    return invalid("unknown platform event type " + env.event_type);
-  } else {
-    using E = std::variant_alternative_t<I, platform_event>;
-    if (env.event_type != E::type)
-      return decode_as<I + 1>(env, obj);
-    if (env.schema_version != E::schema_version)
-      return invalid(env.event_type + " has schema version "
-                     + std::to_string(env.schema_version) + ", expected "
-                     + std::to_string(E::schema_version));
-    E e;
-    payload_reader r{obj, {}};
-    fields(r, e);
-    if (!r.failed.empty())
-      return invalid(env.event_type + " payload: missing or malformed "
-                     + std::string{r.failed});
-    return platform_event{std::move(e)};
-  }
-}
-
-template <class Variant, std::size_t... I>
-void add_types(events::catalog& catalog, std::index_sequence<I...>) {
-  (catalog.add_type(std::variant_alternative_t<I, Variant>::type,
-                    std::variant_alternative_t<I, Variant>::schema_version),
-   ...);
-}
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 // --- decide -----------------------------------------------------------------
 
@@ -260,7 +145,7 @@ bool is_allowed(const platform_state& s, std::string_view normalized_email) {
 }
 
 expected<std::string> normalize_allowlist_entry(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   if (!text.starts_with('@')) {
     auto email = values::normalize_email(text);
     if (!email)
@@ -278,7 +163,7 @@ expected<std::string> normalize_allowlist_entry(std::string_view text) {
 }
 
 platform_state platform_entity::evolve(state s, const event& e) {
-  std::visit(overloaded{
+  std::visit(detail::overloaded{
                [&s](const allowlist_entry_added& x) {
                  s.allowlist.insert(x.entry);
                },
@@ -308,31 +193,15 @@ platform_entity::decide(const state& s, const command& c,
 }
 
 events::new_event platform_entity::encode(const event& e) {
-  return std::visit(
-    [](const auto& x) {
-      using E = std::decay_t<decltype(x)>;
-      events::json_writer w;
-      w.begin_object();
-      payload_writer f{w};
-      fields(f, x);
-      w.end_object();
-      return events::new_event{events::uuid::make_v7(), E::type,
-                               E::schema_version, w.take()};
-    },
-    e);
+  return detail::encode_fields<codec>(e);
 }
 
 expected<platform_event> platform_entity::decode(const events::envelope& env) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (parser.parse(env.payload.data(), env.payload.size()).get(obj))
-    return invalid(env.event_type + " payload is not a JSON object");
-  return decode_as(env, obj);
+  return detail::decode_fields<platform_event, codec>(env, "platform");
 }
 
 void platform_entity::register_events(events::catalog& catalog) {
-  add_types<platform_event>(
-    catalog, std::make_index_sequence<std::variant_size_v<platform_event>>{});
+  detail::register_event_types<platform_event>(catalog);
 }
 
 } // namespace larder::domain

@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <type_traits>
 #include <utility>
 
-#include <simdjson.h>
-
-#include "events/json_writer.hpp"
+#include "actors/domain_codec.hpp"
+#include "actors/values/text.hpp"
 
 namespace larder::domain {
 
@@ -38,41 +36,8 @@ constexpr std::array<std::string_view, 51> us_states{
   "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA",
   "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"};
 
-error invalid(std::string message) {
-  return make_error(errc::invalid_argument, std::move(message));
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/// Trims white space, then checks for `min_chars..max_chars` characters of
-/// valid UTF-8 with no control characters (C0, DEL or C1).
-expected<std::string> clean_text(std::string_view field, std::string_view text,
-                                 std::size_t min_chars, std::size_t max_chars) {
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  if (!simdjson::validate_utf8(text.data(), text.size()))
-    return invalid(std::string{field} + " is not valid UTF-8");
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    bool c1 = c == 0xC2 && i + 1 < text.size()
-              && static_cast<unsigned char>(text[i + 1]) < 0xA0;
-    if (c < 0x20 || c == 0x7F || c1)
-      return invalid(std::string{field} + " contains control characters");
-    if ((c & 0xC0) != 0x80)
-      ++chars;
-  }
-  if (chars < min_chars)
-    return invalid(std::string{field} + " must not be empty");
-  if (chars > max_chars)
-    return invalid(std::string{field} + " must be at most "
-                   + std::to_string(max_chars) + " characters");
-  return std::string{text};
-}
+using detail::invalid;
+using values::clean_text;
 
 expected<std::string> check_email(std::string_view field,
                                   std::string_view text) {
@@ -127,32 +92,40 @@ tax_rate rate(tax_kind kind, std::int64_t percent_units) {
 
 // --- payload codec ----------------------------------------------------------
 
-void write_value(events::json_writer& w, const std::string& x) {
-  w.value(x);
-}
-void write_value(events::json_writer& w, bool x) {
-  w.value(x);
-}
-void write_value(events::json_writer& w, int x) {
-  w.value(x);
-}
-void write_value(events::json_writer& w, const decimal& x) {
-  w.value(x.to_string());
-}
-void write_value(events::json_writer& w, const events::uuid& x) {
-  w.value(x.to_string());
-}
-void write_value(events::json_writer& w, const values::currency& x) {
-  w.value(x.code);
-}
-void write_value(events::json_writer& w, tenant_role x) {
-  w.value(to_string(x));
-}
-void write_value(events::json_writer& w, onboarding_step x) {
-  w.value(to_string(x));
-}
+using simdjson::dom::element;
 
-void write_value(events::json_writer& w, const tax_profile& x) {
+/// The shared member types, the tenant's own, and each event's members.
+struct codec : detail::value_codec {
+  using value_codec::read;
+  using value_codec::write;
+
+  static void write(events::json_writer& w, tenant_role x) {
+    w.value(to_string(x));
+  }
+  static void write(events::json_writer& w, onboarding_step x) {
+    w.value(to_string(x));
+  }
+  static void write(events::json_writer& w, const tax_profile& x);
+  static void write(events::json_writer& w,
+                    const std::map<account_purpose, export_account>& x);
+
+  static bool read(const element& v, tenant_role& x) {
+    return detail::read_parsed(v, x, &parse_tenant_role);
+  }
+  static bool read(const element& v, onboarding_step& x) {
+    return detail::read_parsed(v, x, &parse_onboarding_step);
+  }
+  static bool read(const element& v, tax_profile& x);
+  static bool read(const element& v,
+                   std::map<account_purpose, export_account>& x);
+
+  /// The one list of each event's payload members, used both to write and
+  /// to read so the two cannot drift apart. `E` is const when writing.
+  template <class F, class E>
+  static void fields(F& f, E& e);
+};
+
+void codec::write(events::json_writer& w, const tax_profile& x) {
   w.begin_array();
   for (const auto& t : x.taxes) {
     w.begin_object()
@@ -169,8 +142,8 @@ void write_value(events::json_writer& w, const tax_profile& x) {
   w.end_array();
 }
 
-void write_value(events::json_writer& w,
-                 const std::map<account_purpose, export_account>& x) {
+void codec::write(events::json_writer& w,
+                  const std::map<account_purpose, export_account>& x) {
   w.begin_object();
   for (const auto& [purpose, account] : x)
     w.key(to_string(purpose))
@@ -181,78 +154,7 @@ void write_value(events::json_writer& w,
   w.end_object();
 }
 
-using simdjson::dom::element;
-
-bool read_value(const element& v, std::string& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  x = s;
-  return true;
-}
-bool read_value(const element& v, bool& x) {
-  return !v.get(x);
-}
-bool read_value(const element& v, int& x) {
-  std::int64_t n = 0;
-  if (v.get(n) || n < std::numeric_limits<int>::min()
-      || n > std::numeric_limits<int>::max())
-    return false;
-  x = static_cast<int>(n);
-  return true;
-}
-bool read_value(const element& v, decimal& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  auto d = decimal::parse(s);
-  if (!d)
-    return false;
-  x = *d;
-  return true;
-}
-bool read_value(const element& v, events::uuid& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  auto id = events::uuid::parse(s);
-  if (!id)
-    return false;
-  x = *id;
-  return true;
-}
-bool read_value(const element& v, values::currency& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  auto c = values::currency::parse(s);
-  if (!c)
-    return false;
-  x = *c;
-  return true;
-}
-bool read_value(const element& v, tenant_role& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  auto role = parse_tenant_role(s);
-  if (!role)
-    return false;
-  x = *role;
-  return true;
-}
-bool read_value(const element& v, onboarding_step& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  auto step = parse_onboarding_step(s);
-  if (!step)
-    return false;
-  x = *step;
-  return true;
-}
-
-bool read_value(const element& v, tax_profile& x) {
+bool codec::read(const element& v, tax_profile& x) {
   simdjson::dom::array taxes;
   if (v.get(taxes))
     return false;
@@ -262,7 +164,7 @@ bool read_value(const element& v, tax_profile& x) {
     std::string_view kind;
     element rate_percent;
     if (item["kind"].get(kind) || item["rate_percent"].get(rate_percent)
-        || !read_value(rate_percent, t.rate_percent))
+        || !read(rate_percent, t.rate_percent))
       return false;
     auto parsed = values::parse_tax_kind(kind);
     if (!parsed)
@@ -272,7 +174,7 @@ bool read_value(const element& v, tax_profile& x) {
     if (!item["reduced_rates_percent"].get(reduced)) {
       for (element r : reduced) {
         decimal d;
-        if (!read_value(r, d))
+        if (!read(r, d))
           return false;
         t.reduced_rates_percent.push_back(d);
       }
@@ -282,8 +184,8 @@ bool read_value(const element& v, tax_profile& x) {
   return true;
 }
 
-bool read_value(const element& v,
-                std::map<account_purpose, export_account>& x) {
+bool codec::read(const element& v,
+                 std::map<account_purpose, export_account>& x) {
   simdjson::dom::object accounts;
   if (v.get(accounts))
     return false;
@@ -295,44 +197,15 @@ bool read_value(const element& v,
     if (!purpose || value["name"].get(name) || value["code"].get(code))
       return false;
     export_account account;
-    if (!read_value(name, account.name) || !read_value(code, account.code))
+    if (!read(name, account.name) || !read(code, account.code))
       return false;
     x[*purpose] = std::move(account);
   }
   return true;
 }
 
-/// Writes `key: value` pairs into a payload object.
-struct payload_writer {
-  events::json_writer& w;
-
-  template <class T>
-  payload_writer& operator()(std::string_view key, const T& x) {
-    w.key(key);
-    write_value(w, x);
-    return *this;
-  }
-};
-
-/// Reads `key: value` pairs out of a payload object, remembering the first
-/// member that is missing or malformed.
-struct payload_reader {
-  simdjson::dom::object obj;
-  std::string_view failed;
-
-  template <class T>
-  payload_reader& operator()(std::string_view key, T& x) {
-    element v;
-    if (failed.empty() && (obj[key].get(v) || !read_value(v, x)))
-      failed = key;
-    return *this;
-  }
-};
-
-/// The one list of each event's payload members, used both to write and
-/// to read so the two cannot drift apart. `E` is const when writing.
 template <class F, class E>
-void fields(F& f, E& e) {
+void codec::fields(F& f, E& e) {
   using T = std::remove_const_t<E>;
   if constexpr (std::is_same_v<T, tenant_created>)
     f("tenant_id", e.tenant_id)("name", e.name)("brand", e.brand)(
@@ -368,29 +241,6 @@ void fields(F& f, E& e) {
     f("reason", e.reason);
   else
     static_assert(!sizeof(T), "every tenant event needs its fields");
-}
-
-template <std::size_t I = 0>
-expected<tenant_event> decode_as(const events::envelope& env,
-                                 simdjson::dom::object obj) {
-  if constexpr (I == std::variant_size_v<tenant_event>) {
-    return invalid("unknown tenant event type " + env.event_type);
-  } else {
-    using E = std::variant_alternative_t<I, tenant_event>;
-    if (env.event_type != E::type)
-      return decode_as<I + 1>(env, obj);
-    if (env.schema_version != E::schema_version)
-      return invalid(env.event_type + " has schema version "
-                     + std::to_string(env.schema_version) + ", expected "
-                     + std::to_string(E::schema_version));
-    E e;
-    payload_reader r{obj, {}};
-    fields(r, e);
-    if (!r.failed.empty())
-      return invalid(env.event_type + " payload: missing or malformed "
-                     + std::string{r.failed});
-    return tenant_event{std::move(e)};
-  }
 }
 
 // --- decide, one overload per command ---------------------------------------
@@ -663,20 +513,6 @@ decision decide_one(const tenant_state& s, const deactivate_tenant& c,
   return one(tenant_deactivated{std::move(*reason)});
 }
 
-template <class Variant, std::size_t... I>
-void add_types(events::catalog& catalog, std::index_sequence<I...>) {
-  (catalog.add_type(std::variant_alternative_t<I, Variant>::type,
-                    std::variant_alternative_t<I, Variant>::schema_version),
-   ...);
-}
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
-
 } // namespace
 
 std::string_view to_string(tenant_role role) noexcept {
@@ -807,7 +643,7 @@ tenant_state::member_by_email(std::string_view email) const {
 }
 
 tenant_state tenant_entity::evolve(state s, const event& e) {
-  std::visit(overloaded{
+  std::visit(detail::overloaded{
                [&s](const tenant_created& x) {
                  s.exists = true;
                  s.tenant_id = x.tenant_id;
@@ -882,31 +718,15 @@ tenant_entity::decide(const state& s, const command& c,
 }
 
 events::new_event tenant_entity::encode(const event& e) {
-  return std::visit(
-    [](const auto& x) {
-      using E = std::decay_t<decltype(x)>;
-      events::json_writer w;
-      w.begin_object();
-      payload_writer f{w};
-      fields(f, x);
-      w.end_object();
-      return events::new_event{events::uuid::make_v7(), E::type,
-                               E::schema_version, w.take()};
-    },
-    e);
+  return detail::encode_fields<codec>(e);
 }
 
 expected<tenant_event> tenant_entity::decode(const events::envelope& env) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (parser.parse(env.payload.data(), env.payload.size()).get(obj))
-    return invalid(env.event_type + " payload is not a JSON object");
-  return decode_as(env, obj);
+  return detail::decode_fields<tenant_event, codec>(env, "tenant");
 }
 
 void tenant_entity::register_events(events::catalog& catalog) {
-  add_types<tenant_event>(
-    catalog, std::make_index_sequence<std::variant_size_v<tenant_event>>{});
+  detail::register_event_types<tenant_event>(catalog);
 }
 
 } // namespace larder::domain

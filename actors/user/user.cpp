@@ -3,188 +3,44 @@
 #include <type_traits>
 #include <utility>
 
-#include <simdjson.h>
-
+#include "actors/domain_codec.hpp"
+#include "actors/values/text.hpp"
 #include "actors/values/values.hpp"
-#include "events/json_writer.hpp"
 
 namespace larder::domain {
 
 namespace {
 
+using detail::invalid;
+using values::clean_text;
+
 constexpr std::size_t max_display_name_chars = 100;
 constexpr std::size_t max_reason_chars = 500;
 
-error invalid(std::string message) {
-  return make_error(errc::invalid_argument, std::move(message));
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/// Trims white space, then checks for `min_chars..max_chars` characters of
-/// valid UTF-8 with no control characters (C0, DEL or C1).
-expected<std::string> clean_text(std::string_view field, std::string_view text,
-                                 std::size_t min_chars, std::size_t max_chars) {
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  if (!simdjson::validate_utf8(text.data(), text.size()))
-    return invalid(std::string{field} + " is not valid UTF-8");
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    bool c1 = c == 0xC2 && i + 1 < text.size()
-              && static_cast<unsigned char>(text[i + 1]) < 0xA0;
-    if (c < 0x20 || c == 0x7F || c1)
-      return invalid(std::string{field} + " contains control characters");
-    if ((c & 0xC0) != 0x80)
-      ++chars;
-  }
-  if (chars < min_chars)
-    return invalid(std::string{field} + " must not be empty");
-  if (chars > max_chars)
-    return invalid(std::string{field} + " must be at most "
-                   + std::to_string(max_chars) + " characters");
-  return std::string{text};
-}
-
 // --- payload codec ----------------------------------------------------------
 
-void write_value(events::json_writer& w, const std::string& x) {
-  w.value(x);
-}
-void write_value(events::json_writer& w, const std::optional<std::string>& x) {
-  if (x)
-    w.value(*x);
-  else
-    w.null();
-}
-void write_value(events::json_writer& w, bool x) {
-  w.value(x);
-}
-void write_value(events::json_writer& w, const events::uuid& x) {
-  w.value(x.to_string());
-}
-
-using simdjson::dom::element;
-
-bool read_value(const element& v, std::string& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  x = s;
-  return true;
-}
-bool read_value(const element& v, std::optional<std::string>& x) {
-  if (v.is_null()) {
-    x.reset();
-    return true;
-  }
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  x = std::string{s};
-  return true;
-}
-bool read_value(const element& v, bool& x) {
-  return !v.get(x);
-}
-bool read_value(const element& v, events::uuid& x) {
-  std::string_view s;
-  if (v.get(s))
-    return false;
-  auto id = events::uuid::parse(s);
-  if (!id)
-    return false;
-  x = *id;
-  return true;
-}
-
-struct payload_writer {
-  events::json_writer& w;
-
-  template <class T>
-  payload_writer& operator()(std::string_view key, const T& x) {
-    w.key(key);
-    write_value(w, x);
-    return *this;
+struct codec : detail::value_codec {
+  /// Each event's payload members, for writing and reading alike.
+  template <class F, class E>
+  static void fields(F& f, E& e) {
+    using T = std::remove_const_t<E>;
+    if constexpr (std::is_same_v<T, user_registered>)
+      f("user_id", e.user_id)("email", e.email)("display_name", e.display_name)(
+        "global_admin", e.global_admin)("founding_admin", e.founding_admin);
+    else if constexpr (std::is_same_v<T, signed_in>)
+      f("at", e.at)("method", e.method);
+    else if constexpr (std::is_same_v<T, sessions_revoked>)
+      f("at", e.at)("reason", e.reason);
+    else if constexpr (std::is_same_v<T, user_disabled>)
+      f("reason", e.reason);
+    else if constexpr (
+      std::is_same_v<
+        T, global_admin_granted> || std::is_same_v<T, global_admin_revoked>)
+      static_cast<void>(f); // No members.
+    else
+      static_assert(!sizeof(T), "every user event needs its fields");
   }
 };
-
-/// Remembers the first member that is missing or malformed.
-struct payload_reader {
-  simdjson::dom::object obj;
-  std::string_view failed;
-
-  template <class T>
-  payload_reader& operator()(std::string_view key, T& x) {
-    element v;
-    if (failed.empty() && (obj[key].get(v) || !read_value(v, x)))
-      failed = key;
-    return *this;
-  }
-};
-
-/// Each event's payload members, for writing and reading alike.
-template <class F, class E>
-void fields(F& f, E& e) {
-  using T = std::remove_const_t<E>;
-  if constexpr (std::is_same_v<T, user_registered>)
-    f("user_id", e.user_id)("email", e.email)("display_name", e.display_name)(
-      "global_admin", e.global_admin)("founding_admin", e.founding_admin);
-  else if constexpr (std::is_same_v<T, signed_in>)
-    f("at", e.at)("method", e.method);
-  else if constexpr (std::is_same_v<T, sessions_revoked>)
-    f("at", e.at)("reason", e.reason);
-  else if constexpr (std::is_same_v<T, user_disabled>)
-    f("reason", e.reason);
-  else if constexpr (
-    std::is_same_v<
-      T, global_admin_granted> || std::is_same_v<T, global_admin_revoked>)
-    static_cast<void>(f); // No members.
-  else
-    static_assert(!sizeof(T), "every user event needs its fields");
-}
-
-template <std::size_t I = 0>
-expected<user_event> decode_as(const events::envelope& env,
-                               simdjson::dom::object obj) {
-  if constexpr (I == std::variant_size_v<user_event>) {
-    return invalid("unknown user event type " + env.event_type);
-  } else {
-    using E = std::variant_alternative_t<I, user_event>;
-    if (env.event_type != E::type)
-      return decode_as<I + 1>(env, obj);
-    if (env.schema_version != E::schema_version)
-      return invalid(env.event_type + " has schema version "
-                     + std::to_string(env.schema_version) + ", expected "
-                     + std::to_string(E::schema_version));
-    E e;
-    payload_reader r{obj, {}};
-    fields(r, e);
-    if (!r.failed.empty())
-      return invalid(env.event_type + " payload: missing or malformed "
-                     + std::string{r.failed});
-    return user_event{std::move(e)};
-  }
-}
-
-template <class Variant, std::size_t... I>
-void add_types(events::catalog& catalog, std::index_sequence<I...>) {
-  (catalog.add_type(std::variant_alternative_t<I, Variant>::type,
-                    std::variant_alternative_t<I, Variant>::schema_version),
-   ...);
-}
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 // --- decide -----------------------------------------------------------------
 
@@ -274,7 +130,7 @@ decision decide_one(const user_state& s, const revoke_global_admin&,
 } // namespace
 
 user_state user_entity::evolve(state s, const event& e) {
-  std::visit(overloaded{
+  std::visit(detail::overloaded{
                [&s](const user_registered& x) {
                  s.exists = true;
                  s.tenant_id = platform_tenant_id;
@@ -318,31 +174,15 @@ user_entity::decide(const state& s, const command& c,
 }
 
 events::new_event user_entity::encode(const event& e) {
-  return std::visit(
-    [](const auto& x) {
-      using E = std::decay_t<decltype(x)>;
-      events::json_writer w;
-      w.begin_object();
-      payload_writer f{w};
-      fields(f, x);
-      w.end_object();
-      return events::new_event{events::uuid::make_v7(), E::type,
-                               E::schema_version, w.take()};
-    },
-    e);
+  return detail::encode_fields<codec>(e);
 }
 
 expected<user_event> user_entity::decode(const events::envelope& env) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  if (parser.parse(env.payload.data(), env.payload.size()).get(obj))
-    return invalid(env.event_type + " payload is not a JSON object");
-  return decode_as(env, obj);
+  return detail::decode_fields<user_event, codec>(env, "user");
 }
 
 void user_entity::register_events(events::catalog& catalog) {
-  add_types<user_event>(
-    catalog, std::make_index_sequence<std::variant_size_v<user_event>>{});
+  detail::register_event_types<user_event>(catalog);
 }
 
 } // namespace larder::domain

@@ -7,6 +7,8 @@
 
 #include <simdjson.h>
 
+#include "actors/values/text.hpp"
+
 namespace larder::values {
 
 namespace {
@@ -376,86 +378,6 @@ std::optional<tax_kind> parse_tax_kind(std::string_view text) noexcept {
 
 namespace {
 
-enum class text_fault : std::uint8_t { none, invalid_utf8, control };
-
-struct text_scan {
-  text_fault fault = text_fault::none;
-  std::size_t code_points = 0;
-};
-
-/// Decodes `text` as strict UTF-8 (no overlong forms, no surrogates, nothing
-/// above U+10FFFF), counting code points and spotting control characters.
-/// Lines can be built in C++ as well as decoded from checked JSON, so this
-/// does not rely on the parser having validated them.
-text_scan scan_text(std::string_view text) {
-  text_scan scan;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  std::size_t n = text.size();
-  for (std::size_t i = 0; i < n; ++scan.code_points) {
-    unsigned char b = p[i];
-    char32_t cp = 0;
-    std::size_t len = 0;
-    char32_t min = 0;
-    if (b < 0x80) {
-      cp = b;
-      len = 1;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-      cp = b & 0x1Fu;
-      len = 2;
-      min = 0x80;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      cp = b & 0x0Fu;
-      len = 3;
-      min = 0x800;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      cp = b & 0x07u;
-      len = 4;
-      min = 0x10000;
-    } else {
-      scan.fault = text_fault::invalid_utf8;
-      return scan;
-    }
-    if (len > n - i) {
-      scan.fault = text_fault::invalid_utf8;
-      return scan;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0u) != 0x80u) {
-        scan.fault = text_fault::invalid_utf8;
-        return scan;
-      }
-      cp = (cp << 6) | (p[i + k] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      scan.fault = text_fault::invalid_utf8;
-      return scan;
-    }
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
-      scan.fault = text_fault::control;
-    i += len;
-  }
-  return scan;
-}
-
-/// Checks one text field of a line; `field` names it in the message.
-std::optional<error> check_text(std::string_view field, std::string_view text,
-                                std::size_t min_chars, std::size_t max_chars) {
-  auto fail = [&](std::string_view what) {
-    return make_error(errc::invalid_argument,
-                      std::string{field} + " " + std::string{what});
-  };
-  text_scan scan = scan_text(text);
-  if (scan.fault == text_fault::invalid_utf8)
-    return fail("is not valid UTF-8");
-  if (scan.fault == text_fault::control)
-    return fail("contains a control character");
-  if (scan.code_points < min_chars)
-    return fail("is empty");
-  if (scan.code_points > max_chars)
-    return fail("is longer than " + std::to_string(max_chars) + " characters");
-  return std::nullopt;
-}
-
 /// `name` quoted for a message, cut to 40 code points so that a hostile
 /// member name cannot blow up the error. `name` is valid UTF-8.
 std::string quoted(std::string_view name) {
@@ -542,6 +464,17 @@ constexpr unsigned required_line_fields = f_description | f_quantity | f_unit
                                           | f_unit_price | f_line_total
                                           | f_tax_code;
 
+/// Reads a string member; the message names the field.
+std::optional<std::string> read_string(const simdjson::dom::element& value,
+                                       std::string_view field,
+                                       std::string& out) {
+  std::string_view text;
+  if (value.get(text))
+    return std::string{field} + " must be a string";
+  out = text;
+  return std::nullopt;
+}
+
 /// Reads a decimal member; the message names the field.
 std::optional<std::string> read_decimal(const simdjson::dom::element& value,
                                         std::string_view field, decimal& out) {
@@ -555,74 +488,73 @@ std::optional<std::string> read_decimal(const simdjson::dom::element& value,
   return std::nullopt;
 }
 
-/// Reads one line object without validating its values; a message on
-/// failure.
-std::optional<std::string> read_line(const simdjson::dom::element& element,
-                                     line_item& line) {
+/// Reads the members of an object whose member names are `fields`, each a
+/// bit: unknown and duplicate members and missing `required` ones are
+/// refused, and `read(bit, value)` reads each member, returning a message
+/// when it refuses it.
+template <std::size_t N, class Read>
+std::optional<std::string>
+read_members(const simdjson::dom::element& element,
+             const std::array<std::pair<std::string_view, unsigned>, N>& fields,
+             unsigned required, Read read) {
   simdjson::dom::object object;
   if (element.get(object))
     return std::string{"must be an object"};
   unsigned seen = 0;
   for (simdjson::dom::key_value_pair member : object) {
-    auto known =
-      std::find_if(line_fields.begin(), line_fields.end(), [&](const auto& f) {
-        return f.first == member.key;
-      });
-    if (known == line_fields.end())
+    auto known = std::find_if(fields.begin(), fields.end(), [&](const auto& f) {
+      return f.first == member.key;
+    });
+    if (known == fields.end())
       return "unknown field " + quoted(member.key);
     if ((seen & known->second) != 0)
       return "duplicate field " + quoted(member.key);
     seen |= known->second;
-    const simdjson::dom::element& value = member.value;
-    std::string_view text;
-    std::optional<std::string> fault;
-    switch (known->second) {
-      case f_description:
-        if (value.get(text))
-          return std::string{"description must be a string"};
-        line.description = text;
-        break;
-      case f_unit:
-        if (value.get(text))
-          return std::string{"unit must be a string"};
-        line.unit = text;
-        break;
-      case f_tax_code:
-        if (value.get(text))
-          return std::string{"tax_code must be a string"};
-        line.tax_code = text;
-        break;
-      case f_category:
-        if (value.is_null())
-          line.category.reset();
-        else if (value.get(text))
-          return std::string{"category must be a string or null"};
-        else
-          line.category = std::string{text};
-        break;
-      case f_quantity:
-        fault = read_decimal(value, "quantity", line.quantity);
-        break;
-      case f_unit_price:
-        fault = read_decimal(value, "unit_price", line.unit_price);
-        break;
-      case f_line_total:
-        fault = read_decimal(value, "line_total", line.line_total);
-        break;
-      case f_total_mismatch: {
-        bool flag = false;
-        if (value.get(flag))
-          return std::string{"total_mismatch must be true or false"};
-        break;
-      }
-    }
-    if (fault)
+    if (auto fault = read(known->second, member.value))
       return fault;
   }
-  for (const auto& [name, bit] : line_fields)
-    if ((required_line_fields & bit) != 0 && (seen & bit) == 0)
+  for (const auto& [name, bit] : fields)
+    if ((required & bit) != 0 && (seen & bit) == 0)
       return "missing field '" + std::string{name} + "'";
   return std::nullopt;
+}
+
+/// Reads one line object without validating its values; a message on
+/// failure.
+std::optional<std::string> read_line(const simdjson::dom::element& element,
+                                     line_item& line) {
+  return read_members(
+    element, line_fields, required_line_fields,
+    [&](unsigned field,
+        const simdjson::dom::element& value) -> std::optional<std::string> {
+      std::string_view text;
+      switch (field) {
+        case f_description:
+          return read_string(value, "description", line.description);
+        case f_unit: return read_string(value, "unit", line.unit);
+        case f_tax_code: return read_string(value, "tax_code", line.tax_code);
+        case f_category:
+          if (value.is_null())
+            line.category.reset();
+          else if (value.get(text))
+            return std::string{"category must be a string or null"};
+          else
+            line.category = std::string{text};
+          break;
+        case f_quantity: return read_decimal(value, "quantity", line.quantity);
+        case f_unit_price:
+          return read_decimal(value, "unit_price", line.unit_price);
+        case f_line_total:
+          return read_decimal(value, "line_total", line.line_total);
+        case f_total_mismatch: {
+          bool flag = false;
+          if (value.get(flag))
+            return std::string{"total_mismatch must be true or false"};
+          break;
+        }
+      }
+      return std::nullopt;
+    });
 }
 
 error numbered(std::string_view what, std::size_t index, std::string_view msg) {
@@ -692,48 +624,32 @@ constexpr std::array<std::pair<std::string_view, unsigned>, 3> tax_fields = {{
 
 std::optional<std::string> read_tax(const simdjson::dom::element& element,
                                     tax_line& tax) {
-  simdjson::dom::object object;
-  if (element.get(object))
-    return std::string{"must be an object"};
-  unsigned seen = 0;
-  for (simdjson::dom::key_value_pair member : object) {
-    auto known =
-      std::find_if(tax_fields.begin(), tax_fields.end(), [&](const auto& f) {
-        return f.first == member.key;
-      });
-    if (known == tax_fields.end())
-      return "unknown field " + quoted(member.key);
-    if ((seen & known->second) != 0)
-      return "duplicate field " + quoted(member.key);
-    seen |= known->second;
-    const simdjson::dom::element& value = member.value;
-    std::optional<std::string> fault;
-    switch (known->second) {
-      case t_kind: {
-        std::string_view text;
-        std::optional<tax_kind> kind;
-        if (value.get(text) || !(kind = parse_tax_kind(text)))
-          return std::string{"kind must be one of gst, hst, pst, qst, vat, "
-                             "sales_tax, other"};
-        tax.kind = *kind;
-        break;
+  return read_members(
+    element, tax_fields, t_kind | t_rate_percent | t_amount,
+    [&](unsigned field,
+        const simdjson::dom::element& value) -> std::optional<std::string> {
+      switch (field) {
+        case t_kind: {
+          std::string_view text;
+          std::optional<tax_kind> kind;
+          if (value.get(text) || !(kind = parse_tax_kind(text)))
+            return std::string{"kind must be one of gst, hst, pst, qst, vat, "
+                               "sales_tax, other"};
+          tax.kind = *kind;
+          break;
+        }
+        case t_rate_percent: {
+          auto fault = read_decimal(value, "rate_percent", tax.rate_percent);
+          if (!fault
+              && (tax.rate_percent < decimal{}
+                  || tax.rate_percent > decimal::from_int(100)))
+            return std::string{"rate_percent must be between 0 and 100"};
+          return fault;
+        }
+        case t_amount: return read_decimal(value, "amount", tax.amount);
       }
-      case t_rate_percent:
-        fault = read_decimal(value, "rate_percent", tax.rate_percent);
-        if (!fault
-            && (tax.rate_percent < decimal{}
-                || tax.rate_percent > decimal::from_int(100)))
-          return std::string{"rate_percent must be between 0 and 100"};
-        break;
-      case t_amount: fault = read_decimal(value, "amount", tax.amount); break;
-    }
-    if (fault)
-      return fault;
-  }
-  for (const auto& [name, bit] : tax_fields)
-    if ((seen & bit) == 0)
-      return "missing field '" + std::string{name} + "'";
-  return std::nullopt;
+      return std::nullopt;
+    });
 }
 
 } // namespace
@@ -785,10 +701,9 @@ expected<std::string> normalize_email(std::string_view text) {
   if (text.size() > 254)
     return refuse("is longer than 254 characters");
   text_scan scan = scan_text(text);
-  if (scan.fault == text_fault::invalid_utf8)
+  if (!scan.valid_utf8)
     return refuse("is not valid UTF-8");
-  if (scan.fault == text_fault::control
-      || text.find(' ') != std::string_view::npos)
+  if (scan.control || text.find(' ') != std::string_view::npos)
     return refuse("contains a space or control character");
   auto at = text.find('@');
   if (at == 0 || at == std::string_view::npos || at + 1 == text.size()
