@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/decide_table.hpp"
+
 using namespace larder;
 using namespace larder::domain;
 
@@ -24,34 +26,9 @@ command_context context() {
   return ctx;
 }
 
-struct failure {
-  errc code;
-  std::string message_part;
-};
-
-using events_list = std::vector<platform_event>;
-using outcome = std::variant<events_list, failure>;
-
-struct platform_case {
-  std::string name;
-  std::vector<platform_event> given;
-  platform_command when;
-  outcome then;
-};
-
-/// Names the case in gtest's messages instead of dumping its bytes.
-void PrintTo(const platform_case& c, std::ostream* os) {
-  *os << c.name;
-}
-
-std::string describe(const std::vector<platform_event>& evs) {
-  std::string out;
-  for (const auto& e : evs) {
-    auto n = platform_entity::encode(e);
-    out += "\n  " + n.event_type + " " + n.payload;
-  }
-  return out.empty() ? " (none)" : out;
-}
+using platform_case = larder::testing::decide_case<platform_entity>;
+using events_list = platform_case::events_list;
+using larder::testing::failure;
 
 std::vector<platform_case> cases() {
   auto waiting = std::vector<platform_event>{
@@ -173,24 +150,7 @@ std::vector<platform_case> cases() {
 class platform_decide : public ::testing::TestWithParam<platform_case> {};
 
 TEST_P(platform_decide, decides_as_the_table_says) {
-  const auto& c = GetParam();
-  platform_state s;
-  for (const auto& e : c.given)
-    s = platform_entity::evolve(std::move(s), e);
-  auto got = platform_entity::decide(s, c.when, context());
-  if (const auto* want = std::get_if<events_list>(&c.then)) {
-    ASSERT_TRUE(got) << to_string(got.error().code) << ": "
-                     << got.error().message;
-    EXPECT_TRUE(*got == *want)
-      << "got" << describe(*got) << "\nwant" << describe(*want);
-  } else {
-    const auto& f = std::get<failure>(c.then);
-    ASSERT_FALSE(got) << "got" << describe(*got);
-    EXPECT_EQ(got.error().code, f.code)
-      << to_string(got.error().code) << ": " << got.error().message;
-    EXPECT_NE(got.error().message.find(f.message_part), std::string::npos)
-      << got.error().message;
-  }
+  larder::testing::check_decide(GetParam(), context());
 }
 
 INSTANTIATE_TEST_SUITE_P(table, platform_decide, ::testing::ValuesIn(cases()),

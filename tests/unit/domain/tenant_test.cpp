@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/decide_table.hpp"
+
 using namespace larder;
 using namespace larder::domain;
 using values::decimal;
@@ -86,34 +88,9 @@ create_tenant create(std::string alias = "chez-marie") {
           "Alice@Example.com"};
 }
 
-struct failure {
-  errc code;
-  std::string message_part;
-};
-
-using events_list = std::vector<tenant_event>;
-using outcome = std::variant<events_list, failure>;
-
-struct tenant_case {
-  std::string name;
-  std::vector<tenant_event> given;
-  tenant_command when;
-  outcome then;
-};
-
-/// Names the case in gtest's messages instead of dumping its bytes.
-void PrintTo(const tenant_case& c, std::ostream* os) {
-  *os << c.name;
-}
-
-std::string describe(const std::vector<tenant_event>& evs) {
-  std::string out;
-  for (const auto& e : evs) {
-    auto n = tenant_entity::encode(e);
-    out += "\n  " + n.event_type + " " + n.payload;
-  }
-  return out.empty() ? " (none)" : out;
-}
+using tenant_case = larder::testing::decide_case<tenant_entity>;
+using events_list = tenant_case::events_list;
+using larder::testing::failure;
 
 std::vector<tenant_case> cases() {
   using r = tenant_role;
@@ -533,24 +510,7 @@ std::vector<tenant_case> cases() {
 class tenant_decide : public ::testing::TestWithParam<tenant_case> {};
 
 TEST_P(tenant_decide, decides_as_the_table_says) {
-  const auto& c = GetParam();
-  tenant_state s;
-  for (const auto& e : c.given)
-    s = tenant_entity::evolve(std::move(s), e);
-  auto got = tenant_entity::decide(s, c.when, context());
-  if (const auto* want = std::get_if<events_list>(&c.then)) {
-    ASSERT_TRUE(got) << to_string(got.error().code) << ": "
-                     << got.error().message;
-    EXPECT_TRUE(*got == *want)
-      << "got" << describe(*got) << "\nwant" << describe(*want);
-  } else {
-    const auto& f = std::get<failure>(c.then);
-    ASSERT_FALSE(got) << "got" << describe(*got);
-    EXPECT_EQ(got.error().code, f.code)
-      << to_string(got.error().code) << ": " << got.error().message;
-    EXPECT_NE(got.error().message.find(f.message_part), std::string::npos)
-      << got.error().message;
-  }
+  larder::testing::check_decide(GetParam(), context());
 }
 
 INSTANTIATE_TEST_SUITE_P(table, tenant_decide, ::testing::ValuesIn(cases()),

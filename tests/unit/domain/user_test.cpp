@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/decide_table.hpp"
+
 using namespace larder;
 using namespace larder::domain;
 
@@ -31,34 +33,9 @@ user_registered registered(bool global_admin = false,
   return {dana, "dana@example.com", "Dana", global_admin, founding_admin};
 }
 
-struct failure {
-  errc code;
-  std::string message_part;
-};
-
-using events_list = std::vector<user_event>;
-using outcome = std::variant<events_list, failure>;
-
-struct user_case {
-  std::string name;
-  std::vector<user_event> given;
-  user_command when;
-  outcome then;
-};
-
-/// Names the case in gtest's messages instead of dumping its bytes.
-void PrintTo(const user_case& c, std::ostream* os) {
-  *os << c.name;
-}
-
-std::string describe(const std::vector<user_event>& evs) {
-  std::string out;
-  for (const auto& e : evs) {
-    auto n = user_entity::encode(e);
-    out += "\n  " + n.event_type + " " + n.payload;
-  }
-  return out.empty() ? " (none)" : out;
-}
+using user_case = larder::testing::decide_case<user_entity>;
+using events_list = user_case::events_list;
+using larder::testing::failure;
 
 std::vector<user_case> cases() {
   auto founder = std::vector<user_event>{registered(true, true)};
@@ -162,24 +139,7 @@ std::vector<user_case> cases() {
 class user_decide : public ::testing::TestWithParam<user_case> {};
 
 TEST_P(user_decide, decides_as_the_table_says) {
-  const auto& c = GetParam();
-  user_state s;
-  for (const auto& e : c.given)
-    s = user_entity::evolve(std::move(s), e);
-  auto got = user_entity::decide(s, c.when, context());
-  if (const auto* want = std::get_if<events_list>(&c.then)) {
-    ASSERT_TRUE(got) << to_string(got.error().code) << ": "
-                     << got.error().message;
-    EXPECT_TRUE(*got == *want)
-      << "got" << describe(*got) << "\nwant" << describe(*want);
-  } else {
-    const auto& f = std::get<failure>(c.then);
-    ASSERT_FALSE(got) << "got" << describe(*got);
-    EXPECT_EQ(got.error().code, f.code)
-      << to_string(got.error().code) << ": " << got.error().message;
-    EXPECT_NE(got.error().message.find(f.message_part), std::string::npos)
-      << got.error().message;
-  }
+  larder::testing::check_decide(GetParam(), context());
 }
 
 INSTANTIATE_TEST_SUITE_P(table, user_decide, ::testing::ValuesIn(cases()),
