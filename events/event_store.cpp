@@ -455,25 +455,31 @@ event_store::head(std::string_view stream_id) {
   }
 }
 
+log_batch event_store::read_log_in(pqxx::transaction_base& txn,
+                                   log_position after, std::size_t limit,
+                                   std::optional<uuid> tenant) {
+  auto xid = std::to_string(after.transaction_id);
+  auto lim = static_cast<std::int64_t>(limit);
+  auto rows =
+    tenant ? txn.exec_params(read_tenant_log_sql, xid, after.global_position,
+                             lim, tenant->to_string())
+           : txn.exec_params(read_log_sql, xid, after.global_position, lim);
+  log_batch batch;
+  batch.next = after;
+  batch.events.reserve(rows.size());
+  for (const auto& row : rows)
+    batch.events.push_back(to_event(row));
+  if (!batch.events.empty())
+    batch.next = {batch.events.back().transaction_id,
+                  batch.events.back().global_position};
+  return batch;
+}
+
 expected<log_batch> event_store::read_log(log_position after, std::size_t limit,
                                           std::optional<uuid> tenant) {
   try {
     pqxx::read_transaction txn{conn()};
-    auto xid = std::to_string(after.transaction_id);
-    auto lim = static_cast<std::int64_t>(limit);
-    auto rows =
-      tenant ? txn.exec_params(read_tenant_log_sql, xid, after.global_position,
-                               lim, tenant->to_string())
-             : txn.exec_params(read_log_sql, xid, after.global_position, lim);
-    log_batch batch;
-    batch.next = after;
-    batch.events.reserve(rows.size());
-    for (const auto& row : rows)
-      batch.events.push_back(to_event(row));
-    if (!batch.events.empty())
-      batch.next = {batch.events.back().transaction_id,
-                    batch.events.back().global_position};
-    return batch;
+    return read_log_in(txn, after, limit, tenant);
   } catch (const pqxx::failure&) {
     conn_.reset();
     return make_error(errc::unavailable, "the event store is unavailable");

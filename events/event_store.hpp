@@ -109,6 +109,13 @@ class event_store {
   expected<log_batch> read_log(log_position after, std::size_t limit,
                                std::optional<uuid> tenant = std::nullopt);
 
+  /// `read_log` inside a caller's transaction, so that a projection reads
+  /// its batch, applies it and moves its checkpoint in one transaction.
+  /// Throws libpqxx exceptions on database errors.
+  static log_batch read_log_in(pqxx::transaction_base& txn, log_position after,
+                               std::size_t limit,
+                               std::optional<uuid> tenant = std::nullopt);
+
   /// Recomputes every hash chain (or one tenant's) and names the first event
   /// whose chain, hash or version sequence is wrong.
   expected<verify_report> verify(std::optional<uuid> tenant = std::nullopt);
