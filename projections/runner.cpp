@@ -1,0 +1,200 @@
+#include "projections/runner.hpp"
+
+#include <charconv>
+#include <string_view>
+
+#include <pqxx/pqxx>
+
+#include "events/event_store.hpp"
+
+namespace larder::projections {
+
+namespace {
+
+// -- SQL ----------------------------------------------------------------------
+
+/// Locks the model's checkpoint for the batch: a second runner of the same
+/// model (another node) waits here and then reads the moved checkpoint, so
+/// two runners never apply the same event.
+constexpr auto lock_checkpoint_sql =
+  "SELECT last_xid::text, last_position FROM es.checkpoints"
+  " WHERE name = $1 FOR UPDATE";
+
+constexpr auto create_checkpoint_sql =
+  "INSERT INTO es.checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
+
+constexpr auto advance_checkpoint_sql =
+  "UPDATE es.checkpoints"
+  "   SET last_xid = $2::xid8, last_position = $3, updated_at = now()"
+  " WHERE name = $1";
+
+/// Bounded: counts index entries after the checkpoint, at most $3.
+constexpr auto backlog_sql =
+  "SELECT count(*) FROM (SELECT 1 FROM es.events"
+  "  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)"
+  "  LIMIT $3) behind";
+
+constexpr auto session_setup_sql =
+  "SET idle_in_transaction_session_timeout = '30s';"
+  "SET statement_timeout = '60s';"
+  "SET application_name = 'larder projection'";
+
+// -- helpers ------------------------------------------------------------------
+
+std::uint64_t parse_u64(std::string_view text) {
+  std::uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+/// The first line of a database error: what went wrong, without the
+/// DETAIL line, which may quote the row's values.
+std::string first_line(const char* what) {
+  std::string_view text{what};
+  return std::string{text.substr(0, text.find('\n'))};
+}
+
+/// Notifications are counted by `await_notification`; the receiver only
+/// has to exist for libpqxx to LISTEN.
+class wake_receiver : public pqxx::notification_receiver {
+ public:
+  explicit wake_receiver(pqxx::connection_base& conn)
+    : pqxx::notification_receiver(conn, events::event_store::notify_channel) {}
+
+  void operator()(const std::string&, int) override {
+    // Nothing to do: a notification is a hint to run a batch.
+  }
+};
+
+} // namespace
+
+// -- connection ---------------------------------------------------------------
+
+struct projection_runner::connection_holder {
+  explicit connection_holder(const std::string& url) : conn(url) {
+    pqxx::nontransaction{conn}.exec(session_setup_sql);
+    receiver = std::make_unique<wake_receiver>(conn);
+  }
+
+  pqxx::connection conn;
+  /// Declared after `conn`, so it goes first.
+  std::unique_ptr<wake_receiver> receiver;
+};
+
+projection_runner::projection_runner(
+  std::string database_url, read_model model,
+  std::shared_ptr<const events::catalog> catalog)
+  : url_(std::move(database_url)), model_(std::move(model)),
+    catalog_(std::move(catalog)) {}
+
+projection_runner::~projection_runner() = default;
+
+projection_runner::connection_holder& projection_runner::conn() {
+  if (!conn_ || !conn_->conn.is_open()) {
+    conn_.reset();
+    conn_ = std::make_unique<connection_holder>(url_);
+  }
+  return *conn_;
+}
+
+// -- batches ------------------------------------------------------------------
+
+expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
+  // The event being applied, for naming it when its apply throws.
+  const events::recorded_event* current = nullptr;
+  auto poison = [&](const events::recorded_event& ev, errc code,
+                    const std::string& why) {
+    return make_error(
+      code, "projection " + model_.name + ": event "
+              + std::to_string(ev.global_position) + " (" + ev.env.event_type
+              + ", stream " + ev.env.stream_id + ") cannot be applied: " + why);
+  };
+  auto unavailable = [&](std::string why) {
+    conn_.reset();
+    return make_error(errc::unavailable,
+                      "projection " + model_.name + " at position "
+                        + std::to_string(position_.global_position) + ": "
+                        + why);
+  };
+  try {
+    pqxx::work txn{conn().conn};
+    auto rows = txn.exec_params(lock_checkpoint_sql, model_.name);
+    if (rows.empty()) {
+      txn.exec_params(create_checkpoint_sql, model_.name);
+      rows = txn.exec_params(lock_checkpoint_sql, model_.name);
+    }
+    events::log_position at{parse_u64(rows.at(0)[0].c_str()),
+                            rows.at(0)[1].as<std::int64_t>()};
+    position_ = at;
+    auto batch = events::event_store::read_log_in(txn, at, limit);
+    for (auto& ev : batch.events) {
+      if (!model_.event_types.contains(ev.env.event_type))
+        continue;
+      current = &ev;
+      if (auto up = catalog_->upcast(ev.env); !up)
+        return poison(ev, up.error().code, up.error().message);
+      if (auto failed = model_.apply(txn, ev))
+        return poison(ev, failed->code, failed->message);
+    }
+    current = nullptr;
+    if (!batch.events.empty())
+      txn.exec_params(advance_checkpoint_sql, model_.name,
+                      std::to_string(batch.next.transaction_id),
+                      batch.next.global_position);
+    txn.commit();
+    position_ = batch.next;
+    return batch.events.size();
+  } catch (const pqxx::broken_connection&) {
+    return unavailable("the database connection was lost");
+  } catch (const pqxx::in_doubt_error&) {
+    // The checkpoint moved with the batch or neither did: the next batch
+    // reads the checkpoint again and carries on from there either way.
+    return unavailable("the connection was lost during COMMIT");
+  } catch (const pqxx::deadlock_detected&) {
+    return unavailable("deadlock; the batch will be retried");
+  } catch (const pqxx::sql_error& e) {
+    if (current)
+      return poison(*current, errc::rejected,
+                    "database error " + e.sqlstate() + ": "
+                      + first_line(e.what()));
+    return unavailable("database error " + e.sqlstate() + ": "
+                       + first_line(e.what()));
+  } catch (const pqxx::failure& e) {
+    return unavailable(first_line(e.what()));
+  } catch (const std::exception& e) {
+    if (current)
+      return poison(*current, errc::rejected, e.what());
+    return unavailable(e.what());
+  }
+}
+
+expected<bool>
+projection_runner::wait_for_notify(std::chrono::milliseconds timeout) {
+  try {
+    auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+    return conn().conn.await_notification(us / 1000000, us % 1000000) > 0;
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable, "projection " + model_.name
+                                           + ": waiting for commits failed: "
+                                           + first_line(e.what()));
+  }
+}
+
+expected<std::int64_t> projection_runner::backlog(std::int64_t cap) {
+  try {
+    pqxx::read_transaction txn{conn().conn};
+    return txn
+      .exec_params1(backlog_sql, std::to_string(position_.transaction_id),
+                    position_.global_position, cap)[0]
+      .as<std::int64_t>();
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable, "projection " + model_.name
+                                           + ": counting its backlog failed: "
+                                           + first_line(e.what()));
+  }
+}
+
+} // namespace larder::projections

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <pqxx/transaction>
+
+#include "events/catalog.hpp"
+#include "events/envelope.hpp"
+#include "events/error.hpp"
+
+/// The projection runner of DESIGN.md §7: it carries one read model along
+/// the global log, in fence order (§4.3), applying events and moving the
+/// model's checkpoint in the same transaction, so each event takes effect
+/// exactly once however often a batch is retried. No CAF: the actor shell
+/// is `actors/projection_actor`.
+namespace larder::projections {
+
+/// Applies one event, already upcast by the catalogue, inside the batch's
+/// transaction. An error, or any exception (libpqxx's included), aborts the
+/// whole batch.
+using apply_function = std::function<std::optional<error>(
+  pqxx::work&, const events::recorded_event&)>;
+
+/// A read model as the runner sees it.
+struct read_model {
+  /// Names the checkpoint row (`es.checkpoints.name`) and the model in
+  /// errors, logs and metrics.
+  std::string name;
+  /// The event types `apply` is called for. Others are skipped without
+  /// being upcast or decoded, but the checkpoint still moves past them.
+  std::set<std::string, std::less<>> event_types;
+  apply_function apply;
+};
+
+/// Runs one read model over its own PostgreSQL connection. Blocking: it
+/// lives in a detached actor or a CLI command, never on a scheduler thread.
+/// Errors come back as values; a lost connection is `unavailable` and is
+/// re-established on the next call.
+class projection_runner {
+ public:
+  /// Does not connect yet. `catalog` upcasts the events `model` reads.
+  projection_runner(std::string database_url, read_model model,
+                    std::shared_ptr<const events::catalog> catalog);
+  ~projection_runner();
+
+  projection_runner(const projection_runner&) = delete;
+  projection_runner& operator=(const projection_runner&) = delete;
+
+  const read_model& model() const noexcept {
+    return model_;
+  }
+
+  /// Applies the next at most `limit` events behind the fence in one
+  /// transaction: lock the checkpoint row (created on first use), read the
+  /// batch after it, upcast and apply the model's events, move the
+  /// checkpoint past the whole batch, commit. Returns how many events the
+  /// batch consumed (applied or skipped); fewer than `limit` means the
+  /// model has caught up with what the fence lets through.
+  ///
+  /// On failure nothing of the batch is kept. An event the model cannot
+  /// apply (a poison event) fails every retry in the same place, with an
+  /// error naming its global position and type; the runner never passes it.
+  expected<std::size_t> run_batch(std::size_t limit = default_batch);
+
+  /// Waits up to `timeout` for a commit to the log (LISTEN on
+  /// `events::event_store::notify_channel`, issued when the connection
+  /// opens). True when woken by a notification, false on timeout. A
+  /// notification is a hint only: callers run a batch either way.
+  expected<bool> wait_for_notify(std::chrono::milliseconds timeout);
+
+  /// The checkpoint as of the last batch: where the next one starts. Zero
+  /// before the first batch.
+  events::log_position position() const noexcept {
+    return position_;
+  }
+
+  /// How many events in the log come after the checkpoint in fence order,
+  /// counted up to `cap` (the count reads the index, so it is bounded).
+  /// Includes events the fence still holds back.
+  expected<std::int64_t> backlog(std::int64_t cap = 100000);
+
+  static constexpr std::size_t default_batch = 500;
+
+ private:
+  struct connection_holder;
+
+  /// The open connection, opened (and listening) again if there is none.
+  connection_holder& conn();
+
+  std::string url_;
+  read_model model_;
+  std::shared_ptr<const events::catalog> catalog_;
+  std::unique_ptr<connection_holder> conn_;
+  events::log_position position_;
+};
+
+} // namespace larder::projections
