@@ -76,6 +76,32 @@ typename Inspector::result_type inspect(Inspector& f, append_outcome& x) {
   return f(caf::meta::type_name("append_outcome"), x.code, x.message, x.result);
 }
 
+/// A projection's progress as its actor reports it to `(caf::get_atom)`,
+/// for /metrics and /ready (actors/projection_actor.hpp).
+struct projection_status {
+  std::string name;
+  /// The checkpoint: where the next batch starts in fence order.
+  std::uint64_t last_xid = 0;
+  std::int64_t last_position = 0;
+  /// Events in the log after the checkpoint, counted up to a cap.
+  std::int64_t backlog = 0;
+  /// The last batch found nothing more behind the fence.
+  bool caught_up = false;
+  /// Events consumed (applied or skipped) since the actor started.
+  std::uint64_t consumed = 0;
+  /// Batches that failed since the actor started (each retried).
+  std::uint64_t failures = 0;
+  /// Why the last batch failed; empty while healthy.
+  std::string last_error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, projection_status& x) {
+  return f(caf::meta::type_name("projection_status"), x.name, x.last_xid,
+           x.last_position, x.backlog, x.caught_up, x.consumed, x.failures,
+           x.last_error);
+}
+
 } // namespace larder
 
 namespace larder::domain {
@@ -95,6 +121,7 @@ CAF_ADD_TYPE_ID(larder, (std::vector<larder::events::append_request>))
 CAF_ADD_TYPE_ID(larder, (std::vector<larder::append_outcome>))
 CAF_ADD_TYPE_ID(larder, (std::vector<larder::events::recorded_event>))
 CAF_ADD_TYPE_ID(larder, (larder::domain::command_context))
+CAF_ADD_TYPE_ID(larder, (larder::projection_status))
 
 CAF_ADD_ATOM(larder, larder, append_atom, "append")
 CAF_ADD_ATOM(larder, larder, flush_atom, "flush")
@@ -103,5 +130,6 @@ CAF_ADD_ATOM(larder, larder, read_atom, "read")
 CAF_ADD_ATOM(larder, larder, command_atom, "command")
 CAF_ADD_ATOM(larder, larder, passivate_atom, "passivate")
 CAF_ADD_ATOM(larder, larder, sweep_atom, "sweep")
+CAF_ADD_ATOM(larder, larder, tick_atom, "tick")
 
 CAF_END_TYPE_ID_BLOCK(larder)

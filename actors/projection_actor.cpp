@@ -1,0 +1,161 @@
+#include "actors/projection_actor.hpp"
+
+#include <algorithm>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+namespace larder {
+
+namespace {
+
+/// The actor's full interface: the public one plus its own tick.
+using projection_impl = projection_actor::extend<caf::reacts_to<tick_atom>>;
+
+struct projection_state {
+  std::unique_ptr<projections::projection_runner> runner;
+  projection_options options;
+  projection_status status;
+  /// The delay before the next retry; zero while healthy.
+  std::chrono::milliseconds backoff{0};
+  /// Caught up: waiting for a notification until `next_poll`.
+  bool waiting = false;
+  std::chrono::steady_clock::time_point next_poll;
+
+  static inline const char* name = "larder.projection";
+
+  void note_position() {
+    auto at = runner->position();
+    status.last_xid = at.transaction_id;
+    status.last_position = at.global_position;
+  }
+
+  void note_backlog() {
+    // A failure here shows up in the next batch; keep the last count.
+    if (auto n = runner->backlog())
+      status.backlog = *n;
+  }
+};
+
+using projection_pointer = projection_impl::stateful_pointer<projection_state>;
+
+/// Logs a failure the first time it is seen (a poison event fails every
+/// retry alike) and schedules the retry, doubling the delay each time.
+void retry_later(projection_pointer self, const error& err) {
+  auto& st = self->state;
+  st.status.caught_up = false;
+  ++st.status.failures;
+  if (err.message != st.status.last_error)
+    spdlog::error("{} (checkpoint at position {}); retrying with backoff",
+                  err.message, st.status.last_position);
+  st.status.last_error = err.message;
+  st.backoff = st.backoff.count() == 0
+                 ? st.options.min_backoff
+                 : std::min(st.backoff * 2, st.options.max_backoff);
+  self->delayed_send(self, st.backoff, tick_atom_v);
+}
+
+void note_success(projection_pointer self, std::size_t consumed) {
+  auto& st = self->state;
+  st.note_position();
+  st.status.consumed += consumed;
+  if (!st.status.last_error.empty()) {
+    spdlog::info("projection {}: running again at position {}", st.status.name,
+                 st.status.last_position);
+    st.status.last_error.clear();
+  }
+  st.backoff = std::chrono::milliseconds{0};
+}
+
+/// Waits for a commit in slices of `wait_slice`, each followed by another
+/// tick, so the mailbox is read between slices. True once it is time to
+/// look at the log: a notification came, or `poll_interval` has passed.
+bool wait_is_over(projection_pointer self) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  if (now >= st.next_poll)
+    return true;
+  auto slice = std::min<std::chrono::steady_clock::duration>(
+    st.next_poll - now, st.options.wait_slice);
+  auto woke = st.runner->wait_for_notify(
+    std::chrono::duration_cast<std::chrono::milliseconds>(slice));
+  if (!woke) {
+    retry_later(self, woke.error());
+    return false;
+  }
+  if (*woke || std::chrono::steady_clock::now() >= st.next_poll)
+    return true;
+  self->send(self, tick_atom_v);
+  return false;
+}
+
+/// Runs batches until caught up or out of budget, then starts waiting for
+/// the next commit (blocking this detached actor's own thread only).
+void tick(projection_pointer self) {
+  auto& st = self->state;
+  if (st.waiting) {
+    if (!wait_is_over(self))
+      return;
+    st.waiting = false;
+  }
+  auto deadline = std::chrono::steady_clock::now() + st.options.tick_budget;
+  for (;;) {
+    auto consumed = st.runner->run_batch(st.options.batch_size);
+    if (!consumed) {
+      retry_later(self, consumed.error());
+      return;
+    }
+    note_success(self, *consumed);
+    if (*consumed < st.options.batch_size)
+      break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      // Still behind: read the mailbox, then carry on at once.
+      st.status.caught_up = false;
+      st.note_backlog();
+      self->send(self, tick_atom_v);
+      return;
+    }
+  }
+  st.status.caught_up = true;
+  st.note_backlog();
+  st.waiting = true;
+  st.next_poll = std::chrono::steady_clock::now() + st.options.poll_interval;
+  self->send(self, tick_atom_v);
+}
+
+projection_impl::behavior_type projection(
+  projection_pointer self, std::string url, projections::read_model model,
+  std::shared_ptr<const events::catalog> catalog, projection_options options) {
+  auto& st = self->state;
+  st.status.name = model.name;
+  st.options = options;
+  st.options.batch_size = std::max<std::size_t>(1, st.options.batch_size);
+  st.runner = std::make_unique<projections::projection_runner>(
+    std::move(url), std::move(model), std::move(catalog));
+  self->send(self, tick_atom_v);
+  return {
+    [self](tick_atom) {
+      tick(self);
+    },
+    [self](caf::get_atom) {
+      return self->state.status;
+    },
+  };
+}
+
+} // namespace
+
+projection_actor
+spawn_projection(caf::actor_system& sys, std::string database_url,
+                 projections::read_model model,
+                 std::shared_ptr<const events::catalog> catalog,
+                 projection_options options) {
+  auto impl =
+    sys.spawn<caf::detached>(projection, std::move(database_url),
+                             std::move(model), std::move(catalog), options);
+  return caf::actor_cast<projection_actor>(impl);
+}
+
+} // namespace larder

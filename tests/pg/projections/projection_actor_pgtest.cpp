@@ -1,0 +1,160 @@
+// The projection actor: it keeps the directory current on its own, reports
+// its progress, and reports (without passing) an event it cannot apply.
+#include "actors/projection_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "actors/errors.hpp"
+#include "actors/system_config.hpp"
+#include "projections/directory.hpp"
+#include "tests/pg/projections/projection_test_support.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace larder;
+using namespace larder::domain;
+using namespace std::chrono_literals;
+using larder::events::uuid;
+using larder::testing::directory_catalog;
+using larder::testing::domain_log;
+using larder::testing::make_append;
+using larder::testing::test_database;
+
+namespace {
+
+class projection_actor_test : public ::testing::Test {
+ protected:
+  ~projection_actor_test() override {
+    // The actor system waits for every actor; the projection stops on an
+    // exit message, read between two ticks.
+    caf::scoped_actor self{sys};
+    for (auto& p : spawned) {
+      self->send_exit(p, caf::exit_reason::user_shutdown);
+      self->wait_for(p);
+    }
+  }
+
+  projection_actor spawn(projections::read_model model) {
+    projection_options opts;
+    opts.min_backoff = 10ms;
+    opts.max_backoff = 200ms;
+    spawned.push_back(spawn_projection(sys, db.app_url(), std::move(model),
+                                       directory_catalog(), opts));
+    return spawned.back();
+  }
+
+  projection_status status_of(const projection_actor& p) {
+    caf::scoped_actor self{sys};
+    projection_status out;
+    self->request(p, 10s, caf::get_atom_v)
+      .receive(
+        [&](const projection_status& s) {
+          out = s;
+        },
+        [&](const caf::error& e) {
+          ADD_FAILURE() << "no status: " << from_caf_error(e).message;
+        });
+    return out;
+  }
+
+  /// Asks for the status until `done` holds or 20 s pass; returns the last.
+  template <class Done>
+  projection_status wait_until(const projection_actor& p, Done done) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    auto s = status_of(p);
+    while (!done(s) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      s = status_of(p);
+    }
+    EXPECT_TRUE(done(s)) << "status never got there: position "
+                         << s.last_position << ", backlog " << s.backlog
+                         << ", error '" << s.last_error << "'";
+    return s;
+  }
+
+  test_database db;
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  domain_log history{db.app_url()};
+  std::vector<projection_actor> spawned;
+};
+
+tenant_created created(const uuid& id, std::string name) {
+  return {id,       std::move(name),           "",
+          "CA-ON",  *tax_profile_for("CA-ON"), *values::currency::parse("CAD"),
+          "kitchen"};
+}
+
+} // namespace
+
+TEST_F(projection_actor_test, keeps_the_directory_current_after_appends) {
+  auto p = spawn(projections::directory_model());
+  auto idle = wait_until(p, [](const projection_status& s) {
+    return s.caught_up;
+  });
+  EXPECT_EQ(idle.name, "directory");
+  EXPECT_EQ(idle.consumed, 0u);
+  EXPECT_EQ(idle.last_error, "");
+
+  auto t = uuid::make_v7();
+  auto alice = uuid::make_v7();
+  history.tenant(
+    t, {created(t, "Osteria"),
+        member_joined{alice, "alice@example.com", tenant_role::admin}});
+  auto s = wait_until(p, [](const projection_status& s) {
+    return s.consumed == 2 && s.backlog == 0 && s.caught_up;
+  });
+  EXPECT_GT(s.last_position, 0);
+  {
+    pqxx::connection conn{db.app_url()};
+    pqxx::read_transaction txn{conn};
+    EXPECT_EQ(projections::memberships_of(txn, alice).size(), 1u);
+  }
+
+  // The next commit wakes it again.
+  history.tenant(t, {member_removed{alice}});
+  wait_until(p, [](const projection_status& s) {
+    return s.consumed == 3 && s.backlog == 0;
+  });
+  pqxx::connection conn{db.app_url()};
+  pqxx::read_transaction txn{conn};
+  EXPECT_TRUE(projections::memberships_of(txn, alice).empty());
+}
+
+TEST_F(projection_actor_test, reports_a_poison_event_and_never_passes_it) {
+  auto t = uuid::make_v7();
+  history.tenant(t, {created(t, "Osteria")});
+  // A TenantCreated the directory cannot decode: its payload lacks every
+  // member the event has.
+  auto bad = make_append("tenant-" + uuid::make_v7().to_string(),
+                         uuid::make_v7(), 0, events::genesis_hash);
+  bad.events[0].event_type = tenant_created::type;
+  auto poison = history.store().append(bad);
+  ASSERT_TRUE(poison);
+  auto after = uuid::make_v7();
+  history.tenant(after, {created(after, "Later")});
+
+  auto p = spawn(projections::directory_model());
+  auto s = wait_until(p, [](const projection_status& s) {
+    return !s.last_error.empty();
+  });
+  EXPECT_NE(s.last_error.find("event " + std::to_string(poison->last_position)
+                              + " (TenantCreated"),
+            std::string::npos)
+    << s.last_error;
+  EXPECT_FALSE(s.caught_up);
+  // Retries (every 10 to 200 ms here) keep failing at the same event.
+  auto again = wait_until(p, [&](const projection_status& later) {
+    return later.failures >= s.failures + 3;
+  });
+  EXPECT_EQ(again.last_error, s.last_error);
+  EXPECT_EQ(again.last_position, s.last_position);
+  EXPECT_EQ(again.consumed, s.consumed);
+  EXPECT_LT(again.last_position, poison->last_position);
+  pqxx::connection conn{db.app_url()};
+  pqxx::read_transaction txn{conn};
+  EXPECT_EQ(projections::list_tenants(txn, "Later", 10, 0).total, 0)
+    << "the projection passed the poison event";
+}
