@@ -187,6 +187,15 @@ caf::behavior entity_behavior(entity_pointer<Entity> self) {
         std::make_shared<domain::command_context>(std::move(ctx)), rp, true);
       return rp;
     },
+    [self](caf::get_atom, const std::string&,
+           const domain::command_context& ctx)
+      -> caf::result<entity_reply<Entity>> {
+      auto& st = self->state;
+      if (st.state.exists && st.state.tenant_id != ctx.tenant_id)
+        return to_caf_error(
+          {errc::not_found, "no such " + std::string{Entity::stream_type}});
+      return entity_reply<Entity>{st.state, st.version, 0};
+    },
     [self](passivate_atom) {
       self->quit();
     },
@@ -243,7 +252,36 @@ struct registry_state {
 };
 
 template <class Entity>
-caf::behavior registry(caf::stateful_actor<registry_state<Entity>>* self,
+using registry_pointer = caf::stateful_actor<registry_state<Entity>>*;
+
+/// The live actor of `stream_id`, spawned (and loading) if there is none.
+template <class Entity>
+caf::actor find_or_spawn(registry_pointer<Entity> self,
+                         const std::string& stream_id, bool fresh) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  if (auto i = st.index.find(stream_id); i != st.index.end()) {
+    i->second->last_used = now;
+    st.lru.splice(st.lru.begin(), st.lru, i->second);
+    return i->second->actor;
+  }
+  auto target = self->spawn(entity_actor<Entity>, stream_id, st.services, fresh);
+  self->monitor(target);
+  ++st.spawned;
+  st.lru.push_front({stream_id, target, now});
+  st.index[stream_id] = st.lru.begin();
+  while (st.lru.size() > st.options.max_alive) {
+    auto& oldest = st.lru.back();
+    self->send(oldest.actor, passivate_atom_v);
+    self->demonitor(oldest.actor);
+    st.index.erase(oldest.stream_id);
+    st.lru.pop_back();
+  }
+  return target;
+}
+
+template <class Entity>
+caf::behavior registry(registry_pointer<Entity> self,
                        entity_services services, registry_options options) {
   self->state.services = std::move(services);
   self->state.options = options;
@@ -268,29 +306,15 @@ caf::behavior registry(caf::stateful_actor<registry_state<Entity>>* self,
   return {
     [self](command_atom, const std::string& stream_id,
            typename Entity::command& cmd, domain::command_context& ctx) {
-      auto& st = self->state;
-      auto now = std::chrono::steady_clock::now();
-      caf::actor target;
-      if (auto i = st.index.find(stream_id); i != st.index.end()) {
-        i->second->last_used = now;
-        st.lru.splice(st.lru.begin(), st.lru, i->second);
-        target = i->second->actor;
-      } else {
-        target = self->spawn(entity_actor<Entity>, stream_id, st.services,
-                             creates_stream<Entity>::test(cmd));
-        self->monitor(target);
-        ++st.spawned;
-        st.lru.push_front({stream_id, target, now});
-        st.index[stream_id] = st.lru.begin();
-        while (st.lru.size() > st.options.max_alive) {
-          auto& oldest = st.lru.back();
-          self->send(oldest.actor, passivate_atom_v);
-          self->demonitor(oldest.actor);
-          st.index.erase(oldest.stream_id);
-          st.lru.pop_back();
-        }
-      }
+      auto target =
+        find_or_spawn(self, stream_id, creates_stream<Entity>::test(cmd));
       return self->delegate(target, command_atom_v, stream_id, std::move(cmd),
+                            std::move(ctx));
+    },
+    [self](caf::get_atom, const std::string& stream_id,
+           domain::command_context& ctx) {
+      auto target = find_or_spawn(self, stream_id, false);
+      return self->delegate(target, caf::get_atom_v, stream_id,
                             std::move(ctx));
     },
     [self, sweep_every](sweep_atom) {
@@ -317,6 +341,9 @@ caf::behavior registry(caf::stateful_actor<registry_state<Entity>>* self,
 /// Spawns the registry of one entity type. Send it
 /// `(command_atom, stream_id, Entity::command, domain::command_context)`;
 /// the entity actor answers with `entity_reply<Entity>` or a larder error.
+/// `(get_atom, stream_id, domain::command_context)` answers the entity as
+/// it is now (`state.exists` false for a stream with no events), or
+/// `not_found` when it belongs to another tenant than `ctx.tenant_id`.
 /// `(get_atom)` answers `(alive, spawned so far)` for metrics and tests.
 template <class Entity>
 caf::actor spawn_registry(caf::actor_system& sys, entity_services services,

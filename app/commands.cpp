@@ -4,16 +4,21 @@
 #include <cstdio>
 
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <pqxx/pqxx>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "actors/reader_pool.hpp"
 #include "actors/registries.hpp"
-#include "actors/store_writer.hpp"
 #include "actors/system_config.hpp"
+#include "actors/errors.hpp"
+#include "app/runtime.hpp"
+#include "events/crypto.hpp"
+#include "http/auth_store.hpp"
+#include "http/token.hpp"
 #include "events/event_store.hpp"
 #include "events/migrations.hpp"
 
@@ -66,6 +71,111 @@ void init_logging(bool production) {
   spdlog::flush_on(spdlog::level::info);
 }
 
+namespace {
+
+/// A fixed id for the development demo tenant, so `./dev up` finds the one
+/// it made on an earlier run.
+events::uuid demo_tenant_id() {
+  auto digest = events::sha256({"larder-demo-tenant"});
+  events::uuid id;
+  std::copy_n(digest.begin(), id.bytes.size(), id.bytes.begin());
+  id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x80);
+  id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);
+  return id;
+}
+
+/// Sends one command and waits for its answer; logs and returns false on
+/// an error.
+template <class Reply, class Command>
+std::optional<Reply> ask(caf::scoped_actor& self, const caf::actor& registry,
+                         std::string stream, Command cmd,
+                         const events::uuid& tenant, bool get) {
+  domain::command_context ctx;
+  ctx.tenant_id = tenant;
+  ctx.now = events::now_timestamp();
+  ctx.meta.actor = events::actor_kind::system;
+  ctx.meta.source = "cli";
+  std::optional<Reply> out;
+  auto on_error = [&](const caf::error& e) {
+    spdlog::error("start-up: {}", from_caf_error(e).message);
+  };
+  if (get)
+    self->request(registry, std::chrono::seconds(10), caf::get_atom_v,
+                  std::move(stream), std::move(ctx))
+      .receive([&](Reply& r) { out = std::move(r); }, on_error);
+  else
+    self->request(registry, std::chrono::seconds(10), command_atom_v,
+                  std::move(stream), std::move(cmd), std::move(ctx))
+      .receive([&](Reply& r) { out = std::move(r); }, on_error);
+  return out;
+}
+
+void bootstrap(caf::actor_system& sys, const config& cfg, runtime& rt,
+               bool demo) {
+  caf::scoped_actor self{sys};
+  const auto& s = rt.services();
+  auto email = cfg.admin_email;
+  auto user_id = domain::user_id_for_email(email);
+  auto user_stream = domain::stream_id("user", user_id);
+  auto pid = domain::platform_tenant_id;
+  auto user = ask<user_reply>(self, s.users, user_stream,
+                              domain::user_command{}, pid, true);
+  if (!user)
+    return;
+  if (!user->state.exists) {
+    domain::register_user reg{user_id, email, std::nullopt, true, true};
+    if (!ask<user_reply>(self, s.users, user_stream, domain::user_command{reg},
+                         pid, false))
+      return;
+    spdlog::info("start-up: {} is the first platform admin", email);
+  }
+  if (demo) {
+    auto tid = demo_tenant_id();
+    auto tstream = domain::stream_id("tenant", tid);
+    auto tenant = ask<tenant_reply>(self, s.tenants, tstream,
+                                    domain::tenant_command{}, tid, true);
+    if (tenant && !tenant->state.exists) {
+      try {
+        pqxx::connection conn{cfg.database_url};
+        http::auth_store::reserve_key(conn, "inbound_alias", "demo", tid);
+      } catch (const std::exception& e) {
+        spdlog::error("start-up: cannot reserve the demo address: {}",
+                      e.what());
+        return;
+      }
+      domain::create_tenant create{"Demo Bistro", "", "CA-QC", std::nullopt,
+                                   "demo", user_id, email};
+      if (ask<tenant_reply>(self, s.tenants, tstream,
+                            domain::tenant_command{create}, tid, false))
+        spdlog::info("start-up: created the demo tenant 'Demo Bistro'");
+    }
+  }
+  if (cfg.production)
+    return;
+  // A ready link, so a new developer is signed in within a minute.
+  std::array<std::uint8_t, 32> raw{};
+  events::random_bytes(raw);
+  auto token = http::base64url_encode(
+    std::string_view{reinterpret_cast<const char*>(raw.data()), raw.size()});
+  try {
+    pqxx::connection conn{cfg.database_url};
+    if (http::auth_store::issue_magic_link(
+          conn, email, events::to_hex(events::sha256({token})),
+          std::chrono::minutes(15), 3, std::chrono::minutes(15), "start-up"))
+      spdlog::info("Sign in as {}: {}/api/auth/verify?token={}", email,
+                   cfg.public_url, token);
+    else
+      spdlog::info("Sign in as {}: ask for a link at {} (three links were "
+                   "made in the last 15 minutes)",
+                   email, cfg.public_url);
+  } catch (const std::exception& e) {
+    spdlog::error("start-up: cannot make a sign-in link: {}", e.what());
+  }
+  spdlog::info("dev outbox (sign-in mail): {}", cfg.dev_outbox);
+}
+
+} // namespace
+
 const char* version() noexcept {
   return LARDER_VERSION;
 }
@@ -109,7 +219,7 @@ int verify(const config& cfg, const std::string& tenant) {
   return 0;
 }
 
-int serve(const config& cfg) {
+int serve(const config& cfg, bool demo) {
   // Block the shutdown signals before any thread exists, so every thread
   // inherits the mask and only sigwait below receives them.
   sigset_t signals;
@@ -140,38 +250,25 @@ int serve(const config& cfg) {
   }
 
   system_config caf_cfg;
+  caf_cfg.load<caf::io::middleman>();
   caf::actor_system sys{caf_cfg};
-  store_writer_options writer_opts;
-  writer_opts.database_url = cfg.database_url;
-  auto writer = spawn_store_writer(sys, writer_opts);
-  auto readers = spawn_reader_pool(sys, cfg.database_url, 4);
-  entity_services services{writer, readers, make_domain_catalog()};
-  std::vector<caf::actor> registries{spawn_platform_registry(sys, services),
-                                     spawn_tenant_registry(sys, services),
-                                     spawn_user_registry(sys, services),
-                                     spawn_invoice_registry(sys, services)};
-  spdlog::info("larder {} ready ({} mode); the HTTP edge is not built yet, "
-               "so nothing listens on {}",
+  auto rt = runtime::start(sys, cfg, edge_options_from(cfg),
+                           server_options_from(cfg));
+  if (!rt) {
+    spdlog::error("serve: {}", rt.error().message);
+    return 1;
+  }
+  if (!cfg.admin_email.empty())
+    bootstrap(sys, cfg, **rt, demo);
+  spdlog::info("larder {} ready ({} mode) on http://{}:{} (public URL {})",
                version(), cfg.production ? "production" : "development",
-               cfg.http_addr);
+               server_options_from(cfg).host, (*rt)->port(), cfg.public_url);
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("serve: {} received, draining",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
-  {
-    // Registries first (their actors' last appends reach the writer), then
-    // the writer drains, then the readers.
-    caf::scoped_actor self{sys};
-    for (auto& r : registries) {
-      self->send_exit(r, caf::exit_reason::user_shutdown);
-      self->wait_for(r);
-    }
-    self->send_exit(writer, caf::exit_reason::user_shutdown);
-    self->wait_for(writer);
-    self->send_exit(readers, caf::exit_reason::user_shutdown);
-    self->wait_for(readers);
-  }
+  (*rt)->stop();
   spdlog::info("serve: stopped cleanly");
   return 0;
 }

@@ -10,8 +10,11 @@ namespace larder::app {
 /// Sets up spdlog: colored text in development, JSON lines in production.
 void init_logging(bool production);
 
-/// Runs the actor system until SIGINT or SIGTERM, then drains and stops.
-int serve(const config& cfg);
+/// Serves HTTP until SIGINT or SIGTERM, then drains and stops. With
+/// `LARDER_ADMIN_EMAIL` set, registers that person as the first platform
+/// admin; with `demo`, also gives them a demo tenant; in development,
+/// prints a sign-in link.
+int serve(const config& cfg, bool demo = false);
 
 /// Applies pending schema migrations as the owner role.
 int migrate(const config& cfg);

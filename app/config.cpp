@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +60,26 @@ expected<std::string> dev_secret(const std::string& data_dir) {
 
 } // namespace
 
+expected<std::pair<double, double>> parse_rate(std::string_view text) {
+  auto slash = text.find('/');
+  auto bad = make_error(errc::invalid_argument,
+                        "'" + std::string{text}
+                          + "' is not a rate like 10/min, 5/s or 100/h");
+  if (slash == std::string_view::npos || slash == 0)
+    return bad;
+  double count = 0;
+  for (char c : text.substr(0, slash)) {
+    if (c < '0' || c > '9' || count > 1e9)
+      return bad;
+    count = count * 10 + (c - '0');
+  }
+  auto unit = text.substr(slash + 1);
+  double seconds = unit == "s" ? 1 : unit == "min" ? 60 : unit == "h" ? 3600 : 0;
+  if (seconds == 0 || count < 1)
+    return bad;
+  return std::pair{count, count / seconds};
+}
+
 std::optional<std::string> process_env(const char* name) {
   if (const char* value = std::getenv(name); value != nullptr && *value != 0)
     return std::string{value};
@@ -84,6 +105,37 @@ expected<config> load_config(const env_lookup& env) {
   cfg.smtp_url = get("LARDER_SMTP_URL", "");
   cfg.dev_outbox = get("LARDER_DEV_OUTBOX", cfg.data_dir + "/outbox");
   cfg.admin_email = get("LARDER_ADMIN_EMAIL", "");
+  for (auto& c : cfg.admin_email)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  cfg.web_dir = get("LARDER_WEB_DIR", "web/dist");
+  cfg.mail_domain = get("LARDER_MAIL_DOMAIN", "in.larder.local");
+  {
+    std::string origins = get("LARDER_CORS_ORIGINS", "");
+    std::size_t start = 0;
+    while (start < origins.size()) {
+      auto end = origins.find(',', start);
+      if (end == std::string::npos)
+        end = origins.size();
+      auto one = origins.substr(start, end - start);
+      if (one == "*")
+        return make_error(errc::invalid_argument,
+                          "LARDER_CORS_ORIGINS may not be '*': name each "
+                          "origin (https://app.example.com)");
+      if (!one.empty())
+        cfg.cors_origins.push_back(one);
+      start = end + 1;
+    }
+  }
+  cfg.rate_signin = get("LARDER_RATE_LIMIT_SIGNIN", "10/min");
+  cfg.rate_webhooks = get("LARDER_RATE_LIMIT_WEBHOOKS", "600/min");
+  cfg.rate_api = get("LARDER_RATE_LIMIT_API", "1200/min");
+  for (auto [name, value] :
+       {std::pair{"LARDER_RATE_LIMIT_SIGNIN", cfg.rate_signin},
+        std::pair{"LARDER_RATE_LIMIT_WEBHOOKS", cfg.rate_webhooks},
+        std::pair{"LARDER_RATE_LIMIT_API", cfg.rate_api}})
+    if (auto ok = parse_rate(value); !ok)
+      return make_error(errc::invalid_argument,
+                        std::string{name} + ": " + ok.error().message);
   if (cfg.production) {
     auto key = env("LARDER_SECRET_KEY");
     if (!key)

@@ -3,6 +3,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "events/error.hpp"
 
@@ -23,7 +26,22 @@ struct config {
   std::string smtp_url;
   std::string dev_outbox;
   std::string admin_email;
+  /// The SPA's built files.
+  std::string web_dir;
+  /// Extra origins allowed to call the API from a browser.
+  std::vector<std::string> cors_origins;
+  /// Tenants' inbound addresses are <alias>@<mail_domain>.
+  std::string mail_domain;
+  /// Token buckets as "<count>/<s|min|h>": bucket size and refill per
+  /// period. Sign-in and webhooks per client address; the API per user and
+  /// (twice as much) per address.
+  std::string rate_signin;
+  std::string rate_webhooks;
+  std::string rate_api;
 };
+
+/// Parses "<count>/<s|min|h>" into a burst and a rate per second.
+expected<std::pair<double, double>> parse_rate(std::string_view text);
 
 /// Looks a variable up; empty optional when unset.
 using env_lookup = std::function<std::optional<std::string>(const char*)>;

@@ -9,6 +9,9 @@ int main(int argc, char** argv) {
                "businesses"};
   cli.require_subcommand(1);
   auto* serve = cli.add_subcommand("serve", "run the server");
+  bool demo = false;
+  serve->add_flag("--demo", demo,
+                  "give LARDER_ADMIN_EMAIL a demo tenant (development)");
   auto* migrate =
     cli.add_subcommand("migrate", "apply pending database migrations");
   auto* verify = cli.add_subcommand(
@@ -31,7 +34,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (serve->parsed())
-    return larder::app::serve(*cfg);
+    return larder::app::serve(*cfg, demo);
   if (migrate->parsed())
     return larder::app::migrate(*cfg);
   if (verify->parsed())

@@ -19,6 +19,12 @@ namespace larder::domain {
 /// The only way to sign in today.
 inline constexpr std::string_view sign_in_magic_link = "magic_link";
 
+/// The id of the user with this normalized email: an RFC 9562 version-8
+/// uuid from SHA-256 of the email. Deriving it, rather than minting one,
+/// makes the user stream itself the uniqueness check: two first sign-ins of
+/// one address race for one stream, and the second meets a conflict.
+events::uuid user_id_for_email(std::string_view normalized_email);
+
 /// What a user stream knows, built only by `user_entity::evolve`.
 struct user_state {
   bool exists = false;

@@ -1,0 +1,122 @@
+#include "app/runtime.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/db_pool.hpp"
+#include "actors/projection_actor.hpp"
+#include "actors/reader_pool.hpp"
+#include "actors/registries.hpp"
+#include "projections/directory.hpp"
+
+namespace larder::app {
+
+http::edge_options edge_options_from(const config& cfg) {
+  http::edge_options o;
+  o.production = cfg.production;
+  o.public_url = cfg.public_url;
+  while (!o.public_url.empty() && o.public_url.back() == '/')
+    o.public_url.pop_back();
+  o.secret_key = cfg.secret_key;
+  o.admin_email = cfg.admin_email;
+  o.cors_origins = cfg.cors_origins;
+  o.web_root = std::filesystem::weakly_canonical(cfg.web_dir);
+  if (!std::filesystem::is_directory(o.web_root))
+    o.web_root.clear();
+  o.mail_domain = cfg.mail_domain;
+  auto policy = [](const std::string& text, double scale = 1) {
+    auto r = parse_rate(text);
+    // load_config checked every rate.
+    return http::bucket_policy{r->first * scale, r->second * scale};
+  };
+  o.signin_limit = policy(cfg.rate_signin);
+  o.webhook_limit = policy(cfg.rate_webhooks);
+  o.api_user_limit = policy(cfg.rate_api);
+  o.api_address_limit = policy(cfg.rate_api, 2);
+  return o;
+}
+
+http::server_options server_options_from(const config& cfg) {
+  http::server_options o;
+  auto colon = cfg.http_addr.rfind(':');
+  o.host = cfg.http_addr.substr(0, colon);
+  if (colon != std::string::npos)
+    o.port = static_cast<std::uint16_t>(
+      std::stoi(cfg.http_addr.substr(colon + 1)));
+  o.common_headers = http::security_headers(cfg.public_url.starts_with("https://"));
+  return o;
+}
+
+expected<std::unique_ptr<runtime>>
+runtime::start(caf::actor_system& sys, const config& cfg,
+               http::edge_options edge, http::server_options server) {
+  std::unique_ptr<runtime> rt{new runtime(sys)};
+  store_writer_options writer_opts;
+  writer_opts.database_url = cfg.database_url;
+  auto writer_stats = writer_opts.stats;
+  rt->writer_ = spawn_store_writer(sys, writer_opts);
+  rt->readers_ = spawn_reader_pool(sys, cfg.database_url, 4);
+  auto catalog = make_domain_catalog();
+  entity_services services{rt->writer_, rt->readers_, catalog};
+  auto& s = rt->services_;
+  s.platform = spawn_platform_registry(sys, services);
+  s.tenants = spawn_tenant_registry(sys, services);
+  s.users = spawn_user_registry(sys, services);
+  s.invoices = spawn_invoice_registry(sys, services);
+  s.db = spawn_db_pool(sys, cfg.database_url, 4);
+  s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
+  s.writer_stats = writer_stats;
+  rt->projections_.push_back(caf::actor_cast<caf::actor>(spawn_projection(
+    sys, cfg.database_url, projections::directory_model(), catalog)));
+  s.projections = rt->projections_;
+  rt->edge_ = http::spawn_edge(sys, std::move(edge), s);
+  auto bound = http::spawn_server(sys, std::move(server), rt->edge_);
+  if (!bound) {
+    rt->stop();
+    return std::move(bound).error();
+  }
+  rt->broker_ = bound->first;
+  rt->port_ = bound->second;
+  caf::anon_send(rt->edge_, caf::put_atom_v, rt->broker_);
+  return rt;
+}
+
+runtime::~runtime() {
+  stop();
+}
+
+void runtime::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  caf::scoped_actor self{sys_};
+  auto stop_one = [&](const caf::actor& a) {
+    if (!a)
+      return;
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->wait_for(a);
+  };
+  // The broker drains in-flight requests first (they still need the edge
+  // and the registries), then the edge, then the entity actors (their last
+  // appends reach the writer), the writer drains, and the readers go last.
+  if (broker_) {
+    self->send(broker_, caf::close_atom_v);
+    self->wait_for(broker_);
+  }
+  stop_one(edge_);
+  for (const auto& a : {services_.platform, services_.tenants, services_.users,
+                        services_.invoices})
+    stop_one(a);
+  for (const auto& p : projections_)
+    stop_one(p);
+  stop_one(services_.mail);
+  stop_one(services_.db);
+  if (writer_) {
+    self->send_exit(writer_, caf::exit_reason::user_shutdown);
+    self->wait_for(writer_);
+  }
+  stop_one(readers_);
+}
+
+} // namespace larder::app

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/store_writer.hpp"
+#include "http/mailer.hpp"
+#include "http/rate_limit.hpp"
+
+/// The HTTP edge actor: the handler behind the broker (http/server). For
+/// each `(http::request)` it matches a route of the one route table
+/// (http/routes.cpp), applies the rate limits, the origin and CSRF checks,
+/// authenticates the session cookie, checks the route's role, and runs the
+/// route's handler, which turns the request into commands to the entity
+/// registries or queries to the database workers and answers
+/// `http::response`. Requests never wait for one another: every command
+/// and query is an asynchronous request with a timeout.
+namespace larder::http {
+
+struct edge_options {
+  bool production = false;
+  /// Scheme, host and port people use, without a trailing slash.
+  std::string public_url = "http://127.0.0.1:8080";
+  /// Session tokens are signed with this (at least 32 bytes).
+  std::string secret_key;
+  /// The first platform admin; may sign in from the first start.
+  std::string admin_email;
+  /// Origins allowed to call the API from a browser, besides the public
+  /// URL's own.
+  std::vector<std::string> cors_origins;
+  /// `web/dist`; empty or missing means no SPA is served.
+  std::filesystem::path web_root;
+  /// Tenants' inbound addresses are `<alias>@<mail_domain>`.
+  std::string mail_domain = "in.larder.local";
+  /// The sender address of sign-in mail.
+  std::string mail_from = "sign-in@larder.local";
+  std::chrono::seconds magic_link_ttl{15 * 60};
+  int magic_links_per_window = 3;
+  std::chrono::seconds magic_link_window{15 * 60};
+  std::chrono::seconds session_ttl{24 * 3600};
+  /// How long a session row read from the database is trusted before it is
+  /// read again (revocations on this node apply at once).
+  std::chrono::seconds session_cache_ttl{5};
+  /// Per client address.
+  bucket_policy signin_limit{10, 10.0 / 60};
+  bucket_policy webhook_limit{600, 10};
+  bucket_policy api_address_limit{2400, 40};
+  /// Per signed-in user.
+  bucket_policy api_user_limit{1200, 20};
+  std::chrono::milliseconds command_timeout{10000};
+};
+
+/// The actors the edge talks to.
+struct edge_services {
+  caf::actor tenants;
+  caf::actor users;
+  caf::actor platform;
+  caf::actor invoices;
+  /// actors/db_pool: sessions, magic links, the directory.
+  caf::actor db;
+  /// Answers `(http::mail_message)` by sending it (fire and forget).
+  caf::actor mail;
+  /// For /metrics (may be null).
+  std::shared_ptr<const store_writer_stats> writer_stats;
+  /// Projection runners, each answering `(caf::get_atom)` with its
+  /// `projection_status`, for /ready and /metrics.
+  std::vector<caf::actor> projections;
+};
+
+caf::actor spawn_edge(caf::actor_system& sys, edge_options options,
+                      edge_services services);
+
+/// The mail worker: a detached actor owning `mailer`, sending each
+/// `(http::mail_message)` it receives and logging failures.
+caf::actor spawn_mail_worker(caf::actor_system& sys, std::string smtp_url,
+                             std::filesystem::path outbox);
+
+} // namespace larder::http
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(larder::http::mail_message)

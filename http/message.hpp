@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include "events/error.hpp"
+
+/// One HTTP request and its response as they travel between the broker
+/// (http/server) and the edge actor (http/edge). Plain values: the broker
+/// parses, the edge decides, the broker writes.
+namespace larder::http {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+struct request {
+  std::string method;
+  /// As sent: path and query, still percent-encoded.
+  std::string target;
+  std::string path;
+  std::string query;
+  /// Field names in lower case, in arrival order.
+  header_list headers;
+  std::string body;
+  /// The peer's IP address.
+  std::string remote_addr;
+  /// When the broker finished reading it, for latency metrics.
+  std::chrono::steady_clock::time_point received_at;
+
+  /// The first value of header `name` (lower case), or "".
+  std::string_view header(std::string_view name) const noexcept;
+};
+
+struct response {
+  int status = 200;
+  /// Besides Content-Length, Date, Connection and the security headers,
+  /// which the broker adds to every response.
+  header_list headers;
+  std::string body;
+
+  response& set(std::string name, std::string value);
+};
+
+/// The reason phrase of `status` ("Not Found"), or "Unknown".
+std::string_view reason_phrase(int status) noexcept;
+
+/// The one table from the error kinds to statuses (issue: invalid → 400/422,
+/// not found → 404, conflict → 409, forbidden → 403, unavailable → 503).
+int status_for(errc code) noexcept;
+
+/// The stable API code of a status (`"not_found"`, `"rate_limited"`…).
+std::string_view code_for_status(int status) noexcept;
+
+/// `{"error":{"code":…,"message":…}}` with a JSON content type and the
+/// given status.
+response error_response(int status, std::string_view code,
+                        std::string_view message);
+
+/// The response for a larder error: its status from `status_for`, its code
+/// from `to_string(errc)`, its message (already free of internal detail).
+response error_response(const larder::error& err);
+
+/// A JSON body with status 200 (or `status`).
+response json_response(std::string body, int status = 200);
+
+} // namespace larder::http
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(larder::http::request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(larder::http::response)

@@ -1,0 +1,560 @@
+#include "http/server.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/system_messages.hpp>
+#include <http_parser.h>
+#include <spdlog/spdlog.h>
+
+namespace larder::http {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+/// What the broker knows about one connection.
+struct connection {
+  caf::io::connection_handle handle;
+  /// CAF reuses a handle (the socket number) once its connection is
+  /// closed: answers check the serial so none reaches a newer client.
+  std::uint64_t serial = 0;
+  std::string remote_addr;
+  http_parser parser{};
+  const server_options* options = nullptr;
+
+  // The request being read.
+  bool in_request = false;
+  bool headers_done = false;
+  clock::time_point started;
+  std::size_t header_bytes = 0;
+  std::size_t body_limit = 0;
+  request current;
+  std::string field;
+  bool last_was_value = false;
+
+  /// Set by a callback that refuses the request: the status to answer with
+  /// before closing.
+  int refuse_status = 0;
+  std::string refuse_message;
+
+  /// Requests parsed from the last read, waiting to be dispatched.
+  std::vector<std::pair<request, bool>> complete;
+  bool wants_continue = false;
+
+  // Answers in request order.
+  std::uint64_t next_seq = 0;
+  std::uint64_t next_to_write = 0;
+  std::map<std::uint64_t, std::pair<std::optional<response>, bool>> pending;
+  std::map<std::uint64_t, bool> is_head;
+
+  bool closing = false;
+  bool reading = true;
+  clock::time_point last_activity;
+};
+
+connection* conn_of(http_parser* p) {
+  return static_cast<connection*>(p->data);
+}
+
+bool add_header_bytes(connection* c, std::size_t n) {
+  c->header_bytes += n;
+  if (c->header_bytes > c->options->max_header_bytes) {
+    c->refuse_status = 431;
+    c->refuse_message = "the request headers are too large";
+    return false;
+  }
+  return true;
+}
+
+void finish_header(connection* c) {
+  if (c->field.empty())
+    return;
+  std::transform(c->field.begin(), c->field.end(), c->field.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
+  c->current.headers.back().first = std::move(c->field);
+  c->field.clear();
+}
+
+int on_message_begin(http_parser* p) {
+  auto c = conn_of(p);
+  c->in_request = true;
+  c->headers_done = false;
+  c->started = clock::now();
+  c->header_bytes = 0;
+  c->current = request{};
+  c->current.remote_addr = c->remote_addr;
+  c->field.clear();
+  c->last_was_value = false;
+  return 0;
+}
+
+int on_url(http_parser* p, const char* at, std::size_t n) {
+  auto c = conn_of(p);
+  if (!add_header_bytes(c, n))
+    return 1;
+  c->current.target.append(at, n);
+  return 0;
+}
+
+int on_header_field(http_parser* p, const char* at, std::size_t n) {
+  auto c = conn_of(p);
+  if (!add_header_bytes(c, n))
+    return 1;
+  if (c->last_was_value || c->current.headers.empty()) {
+    if (!c->current.headers.empty())
+      finish_header(c);
+    if (c->current.headers.size() >= 100) {
+      c->refuse_status = 431;
+      c->refuse_message = "the request has too many headers";
+      return 1;
+    }
+    c->current.headers.emplace_back();
+    c->field.clear();
+  }
+  c->field.append(at, n);
+  c->last_was_value = false;
+  return 0;
+}
+
+int on_header_value(http_parser* p, const char* at, std::size_t n) {
+  auto c = conn_of(p);
+  if (!add_header_bytes(c, n))
+    return 1;
+  if (!c->last_was_value && !c->field.empty())
+    finish_header(c);
+  c->current.headers.back().second.append(at, n);
+  c->last_was_value = true;
+  return 0;
+}
+
+int on_headers_complete(http_parser* p) {
+  auto c = conn_of(p);
+  finish_header(c);
+  c->headers_done = true;
+  auto& req = c->current;
+  req.method = http_method_str(static_cast<http_method>(p->method));
+  http_parser_url url;
+  http_parser_url_init(&url);
+  if (req.target.empty() || req.target[0] != '/'
+      || http_parser_parse_url(req.target.data(), req.target.size(), 0, &url)
+           != 0) {
+    c->refuse_status = 400;
+    c->refuse_message = "the request target must be an absolute path";
+    return -1;
+  }
+  auto field = [&](int f) -> std::string {
+    if (!(url.field_set & (1 << f)))
+      return {};
+    return req.target.substr(url.field_data[f].off, url.field_data[f].len);
+  };
+  req.path = field(UF_PATH);
+  req.query = field(UF_QUERY);
+  c->body_limit = is_upload_path(req.path) ? c->options->max_upload_body
+                                           : c->options->max_json_body;
+  if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->body_limit) {
+    c->refuse_status = 413;
+    c->refuse_message = "the request body is too large";
+    return -1;
+  }
+  c->wants_continue = false;
+  for (const auto& [k, v] : req.headers)
+    if (k == "expect") {
+      if (strcasecmp(v.c_str(), "100-continue") != 0) {
+        c->refuse_status = 417;
+        c->refuse_message = "only Expect: 100-continue is supported";
+        return -1;
+      }
+      c->wants_continue = true;
+    }
+  return 0;
+}
+
+int on_body(http_parser* p, const char* at, std::size_t n) {
+  auto c = conn_of(p);
+  if (c->current.body.size() + n > c->body_limit) {
+    c->refuse_status = 413;
+    c->refuse_message = "the request body is too large";
+    return 1;
+  }
+  if (c->current.body.empty()
+      && (p->flags & F_CONTENTLENGTH) && p->content_length > 0)
+    c->current.body.reserve(static_cast<std::size_t>(p->content_length)
+                            + n);
+  c->current.body.append(at, n);
+  return 0;
+}
+
+int on_message_complete(http_parser* p) {
+  auto c = conn_of(p);
+  c->current.received_at = clock::now();
+  c->complete.emplace_back(std::move(c->current), http_should_keep_alive(p));
+  c->current = request{};
+  c->in_request = false;
+  c->wants_continue = false;
+  return 0;
+}
+
+const http_parser_settings parser_settings = [] {
+  http_parser_settings s;
+  http_parser_settings_init(&s);
+  s.on_message_begin = on_message_begin;
+  s.on_url = on_url;
+  s.on_header_field = on_header_field;
+  s.on_header_value = on_header_value;
+  s.on_headers_complete = on_headers_complete;
+  s.on_body = on_body;
+  s.on_message_complete = on_message_complete;
+  return s;
+}();
+
+/// The IMF-fixdate of now, refreshed once a second by the broker's tick.
+std::string http_date() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+struct server_state {
+  static inline const char* name = "larder.http";
+
+  server_options options;
+  caf::actor handler;
+  caf::io::accept_handle acceptor;
+  std::map<caf::io::connection_handle, std::unique_ptr<connection>> conns;
+  server_stats stats;
+  std::string date = http_date();
+  bool draining = false;
+  clock::time_point drain_deadline;
+  std::uint64_t next_serial = 1;
+};
+
+using broker_ptr = caf::io::stateful_broker<server_state>*;
+
+void write_response(broker_ptr self, connection& c, const response& res,
+                    bool head, bool close) {
+  auto& out = self->wr_buf(c.handle);
+  auto append = [&out](std::string_view s) {
+    out.insert(out.end(), s.begin(), s.end());
+  };
+  append("HTTP/1.1 ");
+  append(std::to_string(res.status));
+  append(" ");
+  append(reason_phrase(res.status));
+  append("\r\nDate: ");
+  append(self->state.date);
+  append("\r\n");
+  for (const auto& [k, v] : res.headers) {
+    append(k);
+    append(": ");
+    append(v);
+    append("\r\n");
+  }
+  append(self->state.options.common_headers);
+  append("Content-Length: ");
+  append(std::to_string(res.body.size()));
+  append(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+  if (!head)
+    append(res.body);
+  self->flush(c.handle);
+}
+
+void close_connection(broker_ptr self, connection& c) {
+  c.closing = true;
+  self->close(c.handle);
+}
+
+/// Writes every answer that is ready, in order; closes after the last one
+/// when the client or the broker asked to.
+void write_ready(broker_ptr self, connection& c) {
+  while (!c.pending.empty()) {
+    auto i = c.pending.begin();
+    if (i->first != c.next_to_write || !i->second.first)
+      break;
+    bool keep = i->second.second && !self->state.draining;
+    bool head = c.is_head[i->first];
+    write_response(self, c, *i->second.first, head, !keep);
+    c.is_head.erase(i->first);
+    c.pending.erase(i);
+    ++c.next_to_write;
+    c.last_activity = clock::now();
+    if (!keep) {
+      close_connection(self, c);
+      return;
+    }
+  }
+  if (!c.reading && c.pending.size() < self->state.options.max_pipelined) {
+    c.reading = true;
+    self->trigger(c.handle);
+  }
+}
+
+/// Answers a request the broker refuses itself, then closes.
+void refuse(broker_ptr self, connection& c, int status,
+            std::string_view message) {
+  auto seq = c.next_seq++;
+  c.is_head[seq] = false;
+  c.pending[seq] = {error_response(status, code_for_status(status), message),
+                    false};
+  c.in_request = false;
+  write_ready(self, c);
+  // Nothing more is read from a connection that is being refused.
+  c.closing = true;
+}
+
+void dispatch(broker_ptr self, connection& c, request req, bool keep_alive) {
+  ++self->state.stats.requests;
+  auto seq = c.next_seq++;
+  c.is_head[seq] = req.method == "HEAD";
+  c.pending[seq] = {std::nullopt, keep_alive};
+  auto hdl = c.handle;
+  auto serial = c.serial;
+  self->request(self->state.handler, self->state.options.handler_timeout,
+                std::move(req))
+    .then(
+      [self, hdl, seq, serial](response& res) {
+        auto i = self->state.conns.find(hdl);
+        if (i == self->state.conns.end() || i->second->serial != serial)
+          return;
+        i->second->pending[seq].first = std::move(res);
+        write_ready(self, *i->second);
+      },
+      [self, hdl, seq, serial](const caf::error& err) {
+        auto i = self->state.conns.find(hdl);
+        if (i == self->state.conns.end() || i->second->serial != serial)
+          return;
+        bool timed_out = err == caf::sec::request_timeout;
+        if (timed_out)
+          ++self->state.stats.timeouts;
+        else
+          spdlog::error("http handler failed: {}", caf::to_string(err));
+        i->second->pending[seq].first =
+          timed_out ? error_response(504, "timeout",
+                                     "the server took too long to answer; "
+                                     "the outcome is unknown, check before "
+                                     "retrying")
+                    : error_response(503, "unavailable",
+                                     "the server cannot answer right now");
+        write_ready(self, *i->second);
+      });
+  if (c.pending.size() >= self->state.options.max_pipelined && c.reading) {
+    c.reading = false;
+    self->halt(c.handle);
+  }
+}
+
+void on_data(broker_ptr self, connection& c, const std::vector<char>& buf) {
+  if (c.closing)
+    return;
+  c.last_activity = clock::now();
+  auto parsed = http_parser_execute(&c.parser, &parser_settings, buf.data(),
+                                    buf.size());
+  auto err = HTTP_PARSER_ERRNO(&c.parser);
+  // Dispatch what completed before any error: pipelined requests ahead of
+  // a bad one still get their answers, in order.
+  auto complete = std::move(c.complete);
+  c.complete.clear();
+  for (auto& [req, keep] : complete)
+    dispatch(self, c, std::move(req), keep && err == HPE_OK);
+  if (err != HPE_OK || parsed != buf.size()) {
+    ++self->state.stats.parse_errors;
+    if (c.refuse_status != 0)
+      refuse(self, c, c.refuse_status, c.refuse_message);
+    else if (err == HPE_INVALID_VERSION)
+      refuse(self, c, 505, "only HTTP/1.x is supported");
+    else
+      refuse(self, c, 400, "the request is not valid HTTP/1.1");
+    return;
+  }
+  if (c.in_request && c.headers_done && c.wants_continue) {
+    c.wants_continue = false;
+    constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto& out = self->wr_buf(c.handle);
+    out.insert(out.end(), cont.begin(), cont.end());
+    self->flush(c.handle);
+  }
+}
+
+void check_timeouts(broker_ptr self) {
+  auto now = clock::now();
+  const auto& o = self->state.options;
+  for (auto& [hdl, c] : self->state.conns) {
+    if (c->closing)
+      continue;
+    if (c->in_request) {
+      auto limit = c->headers_done ? o.request_timeout : o.header_timeout;
+      if (now - c->started > limit) {
+        ++self->state.stats.timeouts;
+        refuse(self, *c, 408, "the request took too long to arrive");
+      }
+    } else if (c->pending.empty() && now - c->last_activity > o.idle_timeout) {
+      close_connection(self, *c);
+    }
+  }
+}
+
+bool drained(broker_ptr self) {
+  for (auto& [hdl, c] : self->state.conns)
+    if (!c->pending.empty())
+      return false;
+  return true;
+}
+
+void finish_drain(broker_ptr self) {
+  for (auto& [hdl, c] : self->state.conns)
+    if (!c->closing)
+      close_connection(self, *c);
+  self->quit();
+}
+
+caf::behavior server(broker_ptr self, server_options options,
+                     caf::actor handler) {
+  self->state.options = std::move(options);
+  self->state.handler = std::move(handler);
+  self->delayed_send(self, std::chrono::seconds(1), caf::tick_atom_v);
+  return {
+    [self](caf::open_atom) -> caf::result<std::uint16_t> {
+      auto& o = self->state.options;
+      auto bound = self->add_tcp_doorman(o.port, o.host.c_str(), true);
+      if (!bound)
+        return std::move(bound.error());
+      self->state.acceptor = bound->first;
+      return bound->second;
+    },
+    [self](const caf::io::new_connection_msg& msg) {
+      auto& st = self->state;
+      ++st.stats.connections_total;
+      if (st.draining || st.conns.size() >= st.options.max_connections) {
+        ++st.stats.connections_refused;
+        auto res = error_response(503, "unavailable",
+                                  "the server is busy; try again shortly");
+        res.set("Retry-After", "1");
+        connection tmp;
+        tmp.handle = msg.handle;
+        write_response(self, tmp, res, false, true);
+        self->close(msg.handle);
+        return;
+      }
+      // A handle still in the map belongs to a connection we closed
+      // ourselves (no connection_closed_msg follows): forget it.
+      if (st.conns.erase(msg.handle) > 0)
+        --st.stats.connections_open;
+      auto c = std::make_unique<connection>();
+      c->handle = msg.handle;
+      c->serial = st.next_serial++;
+      c->remote_addr = self->remote_addr(msg.handle);
+      c->options = &st.options;
+      http_parser_init(&c->parser, HTTP_REQUEST);
+      c->parser.data = c.get();
+      c->last_activity = clock::now();
+      st.conns.emplace(msg.handle, std::move(c));
+      ++st.stats.connections_open;
+      self->configure_read(msg.handle, caf::io::receive_policy::at_most(
+                                         64 * 1024));
+    },
+    [self](const caf::io::new_data_msg& msg) {
+      auto i = self->state.conns.find(msg.handle);
+      if (i != self->state.conns.end())
+        on_data(self, *i->second, msg.buf);
+    },
+    [self](const caf::io::connection_closed_msg& msg) {
+      if (self->state.conns.erase(msg.handle) > 0)
+        --self->state.stats.connections_open;
+      if (self->state.draining && self->state.conns.empty())
+        self->quit();
+    },
+    [](const caf::io::acceptor_closed_msg&) {},
+    [self](caf::tick_atom) {
+      self->state.date = http_date();
+      if (self->state.draining) {
+        if (drained(self) || clock::now() > self->state.drain_deadline) {
+          finish_drain(self);
+          return;
+        }
+      } else {
+        check_timeouts(self);
+      }
+      std::erase_if(self->state.conns, [self](const auto& kv) {
+        bool gone = kv.second->closing && kv.second->pending.empty();
+        if (gone)
+          --self->state.stats.connections_open;
+        return gone;
+      });
+      self->delayed_send(self, std::chrono::seconds(1), caf::tick_atom_v);
+    },
+    [self](caf::close_atom) {
+      auto& st = self->state;
+      if (st.draining)
+        return;
+      st.draining = true;
+      st.drain_deadline = clock::now() + st.options.drain_timeout;
+      self->close(st.acceptor);
+      // Idle connections go now; busy ones after their last answer
+      // (write_ready closes them, since draining turns keep-alive off).
+      for (auto& [hdl, c] : st.conns)
+        if (c->pending.empty() && !c->closing)
+          close_connection(self, *c);
+      if (st.conns.empty())
+        self->quit();
+    },
+    [self](caf::get_atom) {
+      return self->state.stats;
+    },
+  };
+}
+
+} // namespace
+
+std::string security_headers(bool https) {
+  std::string h =
+    "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; "
+    "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Cross-Origin-Opener-Policy: same-origin\r\n"
+    "Permissions-Policy: camera=(self), microphone=(), geolocation=(), "
+    "payment=()\r\n";
+  if (https)
+    h += "Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n";
+  return h;
+}
+
+bool is_upload_path(std::string_view path) noexcept {
+  return path.starts_with("/api/upload") || path.starts_with("/webhooks/");
+}
+
+expected<std::pair<caf::actor, std::uint16_t>>
+spawn_server(caf::actor_system& sys, server_options options,
+             caf::actor handler) {
+  auto srv = sys.middleman().spawn_broker(server, std::move(options),
+                                         std::move(handler));
+  caf::scoped_actor self{sys};
+  std::optional<std::uint16_t> port;
+  std::string why;
+  self->request(srv, std::chrono::seconds(10), caf::open_atom_v)
+    .receive([&](std::uint16_t p) { port = p; },
+             [&](const caf::error& err) { why = caf::to_string(err); });
+  if (!port) {
+    self->send_exit(srv, caf::exit_reason::user_shutdown);
+    return make_error(errc::unavailable,
+                      "cannot listen on the HTTP address (" + why
+                        + "); is another server using the port?");
+  }
+  return std::make_pair(srv, *port);
+}
+
+} // namespace larder::http

@@ -1,0 +1,329 @@
+// Every route × every kind of caller, generated from the route table; and
+// the limits that must hold when a client misbehaves.
+#include "tests/pg/http/http_fixture.hpp"
+
+#include "http/api.hpp"
+
+using namespace larder;
+using namespace larder::testing;
+
+namespace {
+
+class http_edge : public http_fixture {};
+
+enum class who { anonymous, other_tenant, auditor, member, global, admin };
+
+const char* name_of(who w) {
+  switch (w) {
+    case who::anonymous: return "anonymous";
+    case who::other_tenant: return "member of another tenant";
+    case who::auditor: return "auditor";
+    case who::member: return "member";
+    case who::global: return "global admin";
+    case who::admin: return "admin";
+  }
+  return "?";
+}
+
+bool has_param(std::string_view pattern) {
+  return pattern.find('{') != std::string_view::npos;
+}
+
+/// Whether the path names a resource of tenant A by id.
+bool names_tenant_resource(std::string_view pattern) {
+  return pattern.find("{id}") != std::string_view::npos
+         || pattern.find("{user_id}") != std::string_view::npos;
+}
+
+TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
+  start();
+  auto root = sign_in(root_email);
+  ASSERT_TRUE(root);
+  for (auto e : {"owner@a.test", "owner@b.test", "spare@c.test"})
+    ASSERT_EQ(call("POST", "/api/admin/allowlist", &*root,
+                   std::string{R"({"entry":")"} + e + "\"}")
+                .status,
+              201);
+  auto admin = sign_in("owner@a.test");
+  auto other = sign_in("owner@b.test");
+  auto spare = sign_in("spare@c.test");
+  ASSERT_TRUE(admin && other && spare);
+  auto a = call("POST", "/api/onboarding/complete", &*admin,
+                R"({"name":"A","region":"CA-QC","inbound_alias":"a"})");
+  ASSERT_EQ(a.status, 201) << a.body;
+  ASSERT_EQ(call("POST", "/api/onboarding/complete", &*other,
+                 R"({"name":"B","region":"CA-ON","inbound_alias":"b"})")
+              .status,
+            201);
+  auto c = call("POST", "/api/onboarding/complete", &*spare,
+                R"({"name":"C","region":"GB","inbound_alias":"c"})");
+  ASSERT_EQ(c.status, 201);
+  auto tenant_a = http_fixture::member(a.body, "id");
+  auto tenant_c = http_fixture::member(c.body, "id");
+  for (auto [email, role] : {std::pair{"member@a.test", "member"},
+                             std::pair{"auditor@a.test", "auditor"}})
+    ASSERT_EQ(call("POST", "/api/tenant/invitations", &*admin,
+                   std::string{R"({"email":")"} + email + R"(","role":")"
+                     + role + "\"}")
+                .status,
+              201);
+  auto signed_in_later = [&](const char* email) {
+    for (int i = 0; i < 200; ++i) {
+      auto s = sign_in(email);
+      if (s) {
+        auto me = call("GET", "/api/auth/me", &*s);
+        if (me.body.find("\"tenant\":null") == std::string::npos)
+          return s;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::optional<session>{};
+  };
+  auto member = signed_in_later("member@a.test");
+  auto auditor = signed_in_later("auditor@a.test");
+  ASSERT_TRUE(member && auditor);
+  auto invoice = make_invoice(tenant_a).to_string();
+
+  auto fill = [&](std::string_view pattern) {
+    std::string path{pattern};
+    auto put = [&](std::string_view key, const std::string& value) {
+      auto at = path.find(key);
+      if (at != std::string::npos)
+        path.replace(at, key.size(), value);
+    };
+    bool admin_route = pattern.starts_with("/api/admin/");
+    put("{id}", pattern.starts_with("/api/admin/tenants") ? tenant_c
+                : pattern.starts_with("/api/admin/users") ? spare->user_id
+                                                          : invoice);
+    (void) admin_route;
+    put("{user_id}", member->user_id);
+    put("{email}", "nobody%40a.test");
+    put("{number}", "%2B15145550123");
+    put("{step}", "inbound_address_copied");
+    put("{alert_id}", events::uuid::make_v7().to_string());
+    put("{entry}", "%40x.test");
+    return path;
+  };
+
+  std::map<who, session*> sessions{{who::other_tenant, &*other},
+                                   {who::auditor, &*auditor},
+                                   {who::member, &*member},
+                                   {who::global, &*root},
+                                   {who::admin, &*admin}};
+  std::map<who, std::string> emails{{who::other_tenant, "owner@b.test"},
+                                    {who::auditor, "auditor@a.test"},
+                                    {who::member, "member@a.test"},
+                                    {who::global, root_email},
+                                    {who::admin, "owner@a.test"}};
+  // Routes that end a session run last, each on a fresh one.
+  std::vector<const http::route*> table;
+  for (const auto& r : http::routes())
+    if (!r.pattern.starts_with("/api/auth/logout"))
+      table.push_back(&r);
+  for (const auto& r : http::routes())
+    if (r.pattern.starts_with("/api/auth/logout"))
+      table.push_back(&r);
+  ASSERT_GT(table.size(), 40u);
+
+  int checked = 0;
+  for (auto w : {who::anonymous, who::other_tenant, who::auditor, who::member,
+                 who::global, who::admin}) {
+    for (const auto* r : table) {
+      session fresh;
+      session* s = w == who::anonymous ? nullptr : sessions[w];
+      if (s && r->pattern.starts_with("/api/auth/logout")) {
+        auto again = sign_in(emails[w]);
+        ASSERT_TRUE(again);
+        fresh = *again;
+        s = &fresh;
+      }
+      auto body = r->json_body ? std::string{"{}"} : std::string{};
+      auto res = call(std::string{r->method}, fill(r->pattern), s, body);
+      SCOPED_TRACE(std::string{r->method} + " " + std::string{r->pattern}
+                   + " as " + name_of(w) + " → "
+                   + std::to_string(res.status) + " " + res.body);
+      ++checked;
+      using http::access;
+      bool tenant_route = r->needs == access::tenant_reader
+                          || r->needs == access::tenant_member
+                          || r->needs == access::tenant_admin;
+      if (r->needs == access::anyone) {
+        EXPECT_NE(res.status, 401);
+        EXPECT_NE(res.status, 403);
+        continue;
+      }
+      if (w == who::anonymous) {
+        EXPECT_EQ(res.status, 401);
+        continue;
+      }
+      if (r->needs == access::global_admin) {
+        if (w == who::global) {
+          EXPECT_NE(res.status, 401);
+          EXPECT_NE(res.status, 403);
+          EXPECT_NE(res.status, 404);
+        } else {
+          EXPECT_EQ(res.status, 403);
+        }
+        continue;
+      }
+      if (r->needs == access::signed_in) {
+        EXPECT_NE(res.status, 401);
+        EXPECT_NE(res.status, 403);
+        continue;
+      }
+      ASSERT_TRUE(tenant_route);
+      if (w == who::global) {
+        EXPECT_EQ(res.status, 403);  // no tenant of their own
+        continue;
+      }
+      bool allowed = r->needs == access::tenant_reader
+                     || (r->needs == access::tenant_member
+                         && w != who::auditor)
+                     || (r->needs == access::tenant_admin
+                         && (w == who::admin || w == who::other_tenant));
+      if (!allowed) {
+        EXPECT_EQ(res.status, 403);
+        continue;
+      }
+      if (w == who::other_tenant && names_tenant_resource(r->pattern)) {
+        EXPECT_EQ(res.status, 404);  // another tenant's id
+        continue;
+      }
+      EXPECT_NE(res.status, 401);
+      EXPECT_NE(res.status, 403);
+      if ((!has_param(r->pattern) || names_tenant_resource(r->pattern))
+          && !(w == who::admin && r->method == "DELETE")) {
+        EXPECT_NE(res.status, 404);
+      }
+    }
+  }
+  EXPECT_EQ(checked, static_cast<int>(table.size()) * 6);
+}
+
+TEST_F(http_edge, malformed_and_oversized_requests_change_nothing) {
+  server.max_json_body = 1024;
+  start();
+  auto root = sign_in(root_email);
+  ASSERT_TRUE(root);
+  auto bad_json = call("POST", "/api/admin/allowlist", &*root, "{\"entry\":");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_EQ(bad_json.header("content-type"), "application/json");
+  EXPECT_NE(bad_json.body.find("\"error\":{\"code\":\"invalid_json\""),
+            std::string::npos);
+  auto wrong_type =
+    call("POST", "/api/admin/allowlist", &*root, R"({"entry":42})");
+  EXPECT_EQ(wrong_type.status, 400);
+  auto unknown =
+    call("POST", "/api/admin/allowlist", &*root,
+         R"({"entry":"a@b.test","admin":true})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("unknown field 'admin'"), std::string::npos);
+  auto big = call("POST", "/api/admin/allowlist", &*root,
+                  R"({"entry":")" + std::string(2000, 'a') + "\"}");
+  EXPECT_EQ(big.status, 413);
+  auto list = call("GET", "/api/admin/allowlist", &*root);
+  EXPECT_NE(list.body.find("\"allowlist\":[]"), std::string::npos)
+    << list.body;
+}
+
+TEST_F(http_edge, every_answer_carries_the_security_headers) {
+  start();
+  for (auto target : {"/health", "/api/nope", "/api/auth/me"}) {
+    auto res = call("GET", target);
+    EXPECT_NE(res.header("content-security-policy").find("default-src 'self'"),
+              std::string::npos)
+      << target;
+    EXPECT_EQ(res.header("x-content-type-options"), "nosniff");
+    EXPECT_FALSE(res.header("referrer-policy").empty());
+    EXPECT_FALSE(res.header("permissions-policy").empty());
+    EXPECT_TRUE(res.header("strict-transport-security").empty());
+  }
+  EXPECT_EQ(call("GET", "/api/nope").status, 404);
+  EXPECT_EQ(call("DELETE", "/health").status, 405);
+}
+
+TEST_F(http_edge, a_client_that_trickles_its_headers_is_cut_off) {
+  server.header_timeout = std::chrono::milliseconds(300);
+  start();
+  http_connection slow{port};
+  ASSERT_TRUE(slow.send_raw("GET /health HTTP/1.1\r\nHost: x\r\n"));
+  auto res = slow.read_answer(std::chrono::seconds(5));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 408);
+  EXPECT_TRUE(slow.closed_by_peer(std::chrono::seconds(5)));
+  // Others are served meanwhile and after.
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+TEST_F(http_edge, pipelined_requests_are_answered_in_order) {
+  start();
+  http_connection conn{port};
+  ASSERT_TRUE(conn.send_raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /api/nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  for (int expected : {200, 404, 200}) {
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, expected);
+  }
+}
+
+TEST_F(http_edge, broken_http_and_huge_headers_get_400_and_431) {
+  start();
+  {
+    http_connection conn{port};
+    conn.send_raw("NOT HTTP AT ALL\r\n\r\n");
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+  }
+  {
+    http_connection conn{port};
+    conn.send_raw("GET /health HTTP/1.1\r\nX-Big: " + std::string(20000, 'x')
+                  + "\r\n\r\n");
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 431);
+  }
+}
+
+TEST_F(http_edge, sign_in_is_rate_limited_per_address) {
+  edge.signin_limit = {3, 0.01};
+  start();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(call("POST", "/api/auth/magic/request", nullptr,
+                   R"({"email":"x@y.test"})")
+                .status,
+              202);
+  auto limited = call("POST", "/api/auth/magic/request", nullptr,
+                      R"({"email":"x@y.test"})");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(limited.header("retry-after").empty());
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+TEST_F(http_edge, static_files_stay_inside_the_web_root) {
+  auto root = std::filesystem::temp_directory_path() / ("web-" + db_.name());
+  std::filesystem::create_directories(root / "assets");
+  std::ofstream(root / "index.html") << "<!doctype html><title>larder</title>";
+  std::ofstream(root / "assets" / "app-abcdef12.js") << "console.log(1)";
+  std::ofstream(root.parent_path() / ("secret-" + db_.name())) << "secret";
+  edge.web_root = std::filesystem::canonical(root);
+  start();
+  auto index = call("GET", "/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_NE(index.header("content-type").find("text/html"), std::string::npos);
+  auto asset = call("GET", "/assets/app-abcdef12.js");
+  EXPECT_EQ(asset.status, 200);
+  EXPECT_NE(asset.header("cache-control").find("immutable"), std::string::npos);
+  // A client route gets the app shell.
+  EXPECT_EQ(call("GET", "/invoices/123").body, index.body);
+  for (auto evil : {"/../secret-", "/%2e%2e/secret-", "/assets/..%2f..%2fsecret-"}) {
+    auto res = call("GET", std::string{evil} + db_.name());
+    EXPECT_TRUE(res.body.find("secret") == std::string::npos) << evil;
+  }
+  std::filesystem::remove_all(root);
+  std::filesystem::remove(root.parent_path() / ("secret-" + db_.name()));
+}
+
+} // namespace
