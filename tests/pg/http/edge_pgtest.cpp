@@ -49,14 +49,14 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
   auto spare = sign_in("spare@c.test");
   ASSERT_TRUE(admin && other && spare);
   auto a = call("POST", "/api/onboarding/complete", &*admin,
-                R"({"name":"A","region":"CA-QC","inbound_alias":"a"})");
+                R"({"name":"A","region":"CA-QC","inbound_alias":"alpha-kitchen"})");
   ASSERT_EQ(a.status, 201) << a.body;
   ASSERT_EQ(call("POST", "/api/onboarding/complete", &*other,
-                 R"({"name":"B","region":"CA-ON","inbound_alias":"b"})")
+                 R"({"name":"B","region":"CA-ON","inbound_alias":"bravo-bistro"})")
               .status,
             201);
   auto c = call("POST", "/api/onboarding/complete", &*spare,
-                R"({"name":"C","region":"GB","inbound_alias":"c"})");
+                R"({"name":"C","region":"GB","inbound_alias":"charlie-cafe"})");
   ASSERT_EQ(c.status, 201);
   auto tenant_a = http_fixture::member(a.body, "id");
   auto tenant_c = http_fixture::member(c.body, "id");
@@ -137,7 +137,18 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
         fresh = *again;
         s = &fresh;
       }
-      auto body = r->json_body ? std::string{"{}"} : std::string{};
+      // Valid bodies where the route names a resource, so that what is
+      // checked is who may reach it, not the body.
+      static const std::map<std::string_view, std::string> samples{
+        {"/api/invoices/{id}/reject", R"({"reason":"not ours"})"},
+        {"/api/invoices/{id}/paid", R"({"paid_on":"2026-11-20"})"},
+        {"/api/invoices/{id}/fields", R"({"fields":{"invoice_number":"X-1"}})"},
+        {"/api/invoices/{id}/lines", R"({"lines":[]})"},
+        {"/api/tenant/members/{user_id}", R"({"role":"member"})"}};
+      auto sample = samples.find(r->pattern);
+      auto body = !r->json_body             ? std::string{}
+                  : sample != samples.end() ? sample->second
+                                            : std::string{"{}"};
       auto res = call(std::string{r->method}, fill(r->pattern), s, body);
       SCOPED_TRACE(std::string{r->method} + " " + std::string{r->pattern}
                    + " as " + name_of(w) + " → "
@@ -160,7 +171,11 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
         if (w == who::global) {
           EXPECT_NE(res.status, 401);
           EXPECT_NE(res.status, 403);
-          EXPECT_NE(res.status, 404);
+          // Entries named in the path ({entry}, {email}) may not exist.
+          if (!has_param(r->pattern)
+              || r->pattern.find("{id}") != std::string_view::npos) {
+            EXPECT_NE(res.status, 404);
+          }
         } else {
           EXPECT_EQ(res.status, 403);
         }
