@@ -60,9 +60,9 @@ expected<tenant_role> check_role(std::string_view text) {
   return invalid("role must be admin, member or auditor");
 }
 
-/// Checks the format only: that no other tenant holds the alias is
-/// enforced by a unique index on the tenant directory read model, since
-/// one stream cannot see the others.
+/// Checks the format only: that no other tenant holds the alias is the
+/// HTTP edge's reservation in `auth.unique_keys`, made before the tenant is
+/// created, since one stream cannot see the others.
 expected<std::string> check_alias(std::string_view alias) {
   if (alias.size() < min_alias_chars || alias.size() > max_alias_chars)
     return invalid("inbound_alias must be 3 to 40 characters");
@@ -385,8 +385,8 @@ decision decide_one(const tenant_state& s, const add_whatsapp_sender& c,
   auto label = clean_text("label", c.label, 0, max_label_chars);
   if (!label)
     return label.error();
-  // Unique within the tenant here; that a number routes to one tenant only
-  // is enforced by a unique index on the sender directory read model.
+  // Unique within the tenant here; one phone may send for several tenants
+  // (the directory's tenants_by_whatsapp_number lists them all).
   if (s.whatsapp_senders.contains(*number))
     return make_error(errc::conflict,
                       *number + " is already a WhatsApp sender of this tenant");

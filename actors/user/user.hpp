@@ -110,9 +110,9 @@ using user_event =
   std::variant<user_registered, signed_in, sessions_revoked, user_disabled,
                global_admin_granted, global_admin_revoked>;
 
-/// Registers the user `user_id`. That no two users share an email is
-/// enforced by a unique index on the user directory read model, since one
-/// stream cannot see the others.
+/// Registers the user `user_id`. That no two users share an email holds
+/// because callers derive the id from the email (`user_id_for_email`): a
+/// second registration meets the existing stream.
 struct register_user {
   events::uuid user_id;
   std::string email;
