@@ -8,7 +8,6 @@
 #include <caf/fwd.hpp>
 #include <pqxx/connection>
 
-
 /// A pool of detached workers, each owning one PostgreSQL connection, for
 /// the short queries of the HTTP edge (sessions, magic links, the directory)
 /// so that no scheduler thread blocks on libpq.

@@ -187,9 +187,9 @@ caf::behavior entity_behavior(entity_pointer<Entity> self) {
         std::make_shared<domain::command_context>(std::move(ctx)), rp, true);
       return rp;
     },
-    [self](caf::get_atom, const std::string&,
-           const domain::command_context& ctx)
-      -> caf::result<entity_reply<Entity>> {
+    [self](
+      caf::get_atom, const std::string&,
+      const domain::command_context& ctx) -> caf::result<entity_reply<Entity>> {
       auto& st = self->state;
       if (st.state.exists && st.state.tenant_id != ctx.tenant_id)
         return to_caf_error(
@@ -265,7 +265,8 @@ caf::actor find_or_spawn(registry_pointer<Entity> self,
     st.lru.splice(st.lru.begin(), st.lru, i->second);
     return i->second->actor;
   }
-  auto target = self->spawn(entity_actor<Entity>, stream_id, st.services, fresh);
+  auto target =
+    self->spawn(entity_actor<Entity>, stream_id, st.services, fresh);
   self->monitor(target);
   ++st.spawned;
   st.lru.push_front({stream_id, target, now});
@@ -281,8 +282,8 @@ caf::actor find_or_spawn(registry_pointer<Entity> self,
 }
 
 template <class Entity>
-caf::behavior registry(registry_pointer<Entity> self,
-                       entity_services services, registry_options options) {
+caf::behavior registry(registry_pointer<Entity> self, entity_services services,
+                       registry_options options) {
   self->state.services = std::move(services);
   self->state.options = options;
   self->set_down_handler([self](const caf::down_msg& msg) {
@@ -314,8 +315,7 @@ caf::behavior registry(registry_pointer<Entity> self,
     [self](caf::get_atom, const std::string& stream_id,
            domain::command_context& ctx) {
       auto target = find_or_spawn(self, stream_id, false);
-      return self->delegate(target, caf::get_atom_v, stream_id,
-                            std::move(ctx));
+      return self->delegate(target, caf::get_atom_v, stream_id, std::move(ctx));
     },
     [self, sweep_every](sweep_atom) {
       auto& st = self->state;

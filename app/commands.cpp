@@ -12,15 +12,15 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/errors.hpp"
 #include "actors/registries.hpp"
 #include "actors/system_config.hpp"
-#include "actors/errors.hpp"
 #include "app/runtime.hpp"
 #include "events/crypto.hpp"
-#include "http/auth_store.hpp"
-#include "http/token.hpp"
 #include "events/event_store.hpp"
 #include "events/migrations.hpp"
+#include "http/auth_store.hpp"
+#include "http/token.hpp"
 
 namespace larder::app {
 
@@ -76,12 +76,7 @@ namespace {
 /// A fixed id for the development demo tenant, so `./dev up` finds the one
 /// it made on an earlier run.
 events::uuid demo_tenant_id() {
-  auto digest = events::sha256({"larder-demo-tenant"});
-  events::uuid id;
-  std::copy_n(digest.begin(), id.bytes.size(), id.bytes.begin());
-  id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x80);
-  id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);
-  return id;
+  return events::uuid::make_v8("larder-demo-tenant");
 }
 
 /// Sends one command and waits for its answer; logs and returns false on
@@ -100,13 +95,23 @@ std::optional<Reply> ask(caf::scoped_actor& self, const caf::actor& registry,
     spdlog::error("start-up: {}", from_caf_error(e).message);
   };
   if (get)
-    self->request(registry, std::chrono::seconds(10), caf::get_atom_v,
-                  std::move(stream), std::move(ctx))
-      .receive([&](Reply& r) { out = std::move(r); }, on_error);
+    self
+      ->request(registry, std::chrono::seconds(10), caf::get_atom_v,
+                std::move(stream), std::move(ctx))
+      .receive(
+        [&](Reply& r) {
+          out = std::move(r);
+        },
+        on_error);
   else
-    self->request(registry, std::chrono::seconds(10), command_atom_v,
-                  std::move(stream), std::move(cmd), std::move(ctx))
-      .receive([&](Reply& r) { out = std::move(r); }, on_error);
+    self
+      ->request(registry, std::chrono::seconds(10), command_atom_v,
+                std::move(stream), std::move(cmd), std::move(ctx))
+      .receive(
+        [&](Reply& r) {
+          out = std::move(r);
+        },
+        on_error);
   return out;
 }
 
@@ -143,8 +148,8 @@ void bootstrap(caf::actor_system& sys, const config& cfg, runtime& rt,
                       e.what());
         return;
       }
-      domain::create_tenant create{"Demo Bistro", "", "CA-QC", std::nullopt,
-                                   "demo", user_id, email};
+      domain::create_tenant create{
+        "Demo Bistro", "", "CA-QC", std::nullopt, "demo", user_id, email};
       if (ask<tenant_reply>(self, s.tenants, tstream,
                             domain::tenant_command{create}, tid, false))
         spdlog::info("start-up: created the demo tenant 'Demo Bistro'");
@@ -252,8 +257,8 @@ int serve(const config& cfg, bool demo) {
   system_config caf_cfg;
   caf_cfg.load<caf::io::middleman>();
   caf::actor_system sys{caf_cfg};
-  auto rt = runtime::start(sys, cfg, edge_options_from(cfg),
-                           server_options_from(cfg));
+  auto rt =
+    runtime::start(sys, cfg, edge_options_from(cfg), server_options_from(cfg));
   if (!rt) {
     spdlog::error("serve: {}", rt.error().message);
     return 1;

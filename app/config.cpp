@@ -74,7 +74,10 @@ expected<std::pair<double, double>> parse_rate(std::string_view text) {
     count = count * 10 + (c - '0');
   }
   auto unit = text.substr(slash + 1);
-  double seconds = unit == "s" ? 1 : unit == "min" ? 60 : unit == "h" ? 3600 : 0;
+  double seconds = unit == "s"     ? 1
+                   : unit == "min" ? 60
+                   : unit == "h"   ? 3600
+                                   : 0;
   if (seconds == 0 || count < 1)
     return bad;
   return std::pair{count, count / seconds};

@@ -42,15 +42,17 @@ http::server_options server_options_from(const config& cfg) {
   auto colon = cfg.http_addr.rfind(':');
   o.host = cfg.http_addr.substr(0, colon);
   if (colon != std::string::npos)
-    o.port = static_cast<std::uint16_t>(
-      std::stoi(cfg.http_addr.substr(colon + 1)));
-  o.common_headers = http::security_headers(cfg.public_url.starts_with("https://"));
+    o.port =
+      static_cast<std::uint16_t>(std::stoi(cfg.http_addr.substr(colon + 1)));
+  o.common_headers =
+    http::security_headers(cfg.public_url.starts_with("https://"));
   return o;
 }
 
-expected<std::unique_ptr<runtime>>
-runtime::start(caf::actor_system& sys, const config& cfg,
-               http::edge_options edge, http::server_options server) {
+expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
+                                                  const config& cfg,
+                                                  http::edge_options edge,
+                                                  http::server_options server) {
   std::unique_ptr<runtime> rt{new runtime(sys)};
   store_writer_options writer_opts;
   writer_opts.database_url = cfg.database_url;

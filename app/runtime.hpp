@@ -27,9 +27,10 @@ class runtime {
  public:
   /// Starts everything; `unavailable` when the HTTP address cannot be
   /// bound.
-  static expected<std::unique_ptr<runtime>>
-  start(caf::actor_system& sys, const config& cfg, http::edge_options edge,
-        http::server_options server);
+  static expected<std::unique_ptr<runtime>> start(caf::actor_system& sys,
+                                                  const config& cfg,
+                                                  http::edge_options edge,
+                                                  http::server_options server);
 
   ~runtime();
   runtime(const runtime&) = delete;

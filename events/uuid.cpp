@@ -1,5 +1,6 @@
 #include "events/uuid.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "events/crypto.hpp"
@@ -16,6 +17,15 @@ uuid uuid::make_v7() {
   for (int i = 0; i < 6; ++i)
     id.bytes[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
   id.bytes[6] = static_cast<std::uint8_t>(0x70 | (id.bytes[6] & 0x0f));
+  id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));
+  return id;
+}
+
+uuid uuid::make_v8(std::string_view name) {
+  auto digest = sha256({name});
+  uuid id;
+  std::copy_n(digest.begin(), id.bytes.size(), id.bytes.begin());
+  id.bytes[6] = static_cast<std::uint8_t>(0x80 | (id.bytes[6] & 0x0f));
   id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));
   return id;
 }

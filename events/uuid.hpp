@@ -17,6 +17,10 @@ struct uuid {
   /// minted in order land next to each other in B-tree indexes.
   static uuid make_v7();
 
+  /// A version-8 UUID from the SHA-256 of `name`: the same name always
+  /// gives the same id (a user's id from their email).
+  static uuid make_v8(std::string_view name);
+
   /// Parses the canonical 8-4-4-4-12 hexadecimal form (either case).
   static std::optional<uuid> parse(std::string_view text);
 

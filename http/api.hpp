@@ -92,6 +92,10 @@ struct call {
   domain::command_context context(const events::uuid& tenant) const;
 
   std::string_view param(std::string_view name) const;
+
+  /// Whether the JSON body (if the request has one) holds only `allowed`
+  /// members; otherwise answers 400 naming the first other one.
+  bool body_has_only(std::initializer_list<std::string_view> allowed);
 };
 
 using call_ptr = std::shared_ptr<call>;
@@ -122,9 +126,8 @@ struct route_metrics {
   std::uint64_t count = 0;
 };
 
-inline constexpr double latency_bounds_ms[] = {1,   2.5,  5,    10,   25,
-                                               50,  100,  250,  500,  1000,
-                                               2500, 5000, 10000};
+inline constexpr double latency_bounds_ms[] = {
+  1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
 
 struct cached_session {
   events::uuid user_id;
@@ -160,8 +163,13 @@ void send_command(const call_ptr& c, const caf::actor& registry,
   c->self
     ->request(registry, c->self->state.options.command_timeout, command_atom_v,
               std::move(stream), std::move(cmd), c->context(tenant))
-    .then([c, done](entity_reply<Entity>& r) mutable { done(r); },
-          [c](const caf::error& e) { c->fail(from_caf_error(e)); });
+    .then(
+      [c, done](entity_reply<Entity>& r) mutable {
+        done(r);
+      },
+      [c](const caf::error& e) {
+        c->fail(from_caf_error(e));
+      });
 }
 
 /// Asks an entity registry for an entity's current state.
@@ -171,10 +179,15 @@ void get_entity(const call_ptr& c, const caf::actor& registry,
   domain::command_context ctx;
   ctx.tenant_id = tenant;
   c->self
-    ->request(registry, c->self->state.options.command_timeout,
-              caf::get_atom_v, std::move(stream), std::move(ctx))
-    .then([c, done](entity_reply<Entity>& r) mutable { done(r); },
-          [c](const caf::error& e) { c->fail(from_caf_error(e)); });
+    ->request(registry, c->self->state.options.command_timeout, caf::get_atom_v,
+              std::move(stream), std::move(ctx))
+    .then(
+      [c, done](entity_reply<Entity>& r) mutable {
+        done(r);
+      },
+      [c](const caf::error& e) {
+        c->fail(from_caf_error(e));
+      });
 }
 
 /// Runs `job` on a database worker; `done` runs on the edge after it
@@ -185,15 +198,21 @@ void with_db(const call_ptr& c, Job job, F done) {
     ->request(c->self->state.services.db,
               c->self->state.options.command_timeout,
               db_job{std::function<void(pqxx::connection&)>(std::move(job))})
-    .then([done](caf::ok_atom) mutable { done(); },
-          [c](const caf::error& e) { c->fail(from_caf_error(e)); });
+    .then(
+      [done](caf::ok_atom) mutable {
+        done();
+      },
+      [c](const caf::error& e) {
+        c->fail(from_caf_error(e));
+      });
 }
 
 /// The command reply body: `{"id", "version", "position", …}`.
 std::string command_result(std::string_view id, std::int64_t version,
                            std::int64_t position);
 
-// -- reading JSON bodies --------------------------------------------------------
+// -- reading JSON bodies
+// --------------------------------------------------------
 
 /// Refuses members outside `allowed`: the message names the first one.
 std::optional<larder::error>
@@ -215,7 +234,8 @@ optional_int(const simdjson::dom::element& obj, std::string_view name);
 /// A uuid path parameter or member; `invalid_argument` naming `what`.
 expected<events::uuid> parse_id(std::string_view text, std::string_view what);
 
-// -- the handlers (one file per area) ------------------------------------------
+// -- the handlers (one file per area)
+// ------------------------------------------
 
 namespace handlers {
 
@@ -278,7 +298,14 @@ void disable_user(const call_ptr&);
 
 } // namespace handlers
 
-// -- sign-in pieces the handlers and the start-up bootstrap share --------------
+// -- sign-in pieces the handlers and the start-up bootstrap share
+// --------------
+
+/// Seconds since the Unix epoch, the unit of session expiries.
+std::int64_t epoch_seconds();
+
+/// The Set-Cookie value that removes the session cookie.
+std::string clear_session_cookie();
 
 /// The Set-Cookie value carrying a session token; `Secure` unless the
 /// public URL is plain http on localhost.

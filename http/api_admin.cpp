@@ -90,16 +90,6 @@ std::optional<list_query> read_list_query(const call_ptr& c) {
   return q;
 }
 
-/// An answered error for a bad body, or true.
-bool members_ok(const call_ptr& c,
-                std::initializer_list<std::string_view> allowed) {
-  if (auto bad = check_members(c->body, allowed)) {
-    c->fail(*bad);
-    return false;
-  }
-  return true;
-}
-
 } // namespace
 
 namespace handlers {
@@ -109,7 +99,7 @@ void allowlist(const call_ptr& c) {
 }
 
 void allowlist_add(const call_ptr& c) {
-  if (!members_ok(c, {"entry"}))
+  if (!c->body_has_only({"entry"}))
     return;
   auto entry = string_member(c->body, "entry");
   if (!entry) {
@@ -120,8 +110,8 @@ void allowlist_add(const call_ptr& c) {
 }
 
 void allowlist_remove(const call_ptr& c) {
-  platform_command(c,
-                   domain::remove_allowlist_entry{std::string{c->param("entry")}});
+  platform_command(
+    c, domain::remove_allowlist_entry{std::string{c->param("entry")}});
 }
 
 void waitlist(const call_ptr& c) {
@@ -162,7 +152,7 @@ void admin_tenants(const call_ptr& c) {
 }
 
 void deactivate_tenant(const call_ptr& c) {
-  if (!members_ok(c, {"reason"}))
+  if (!c->body_has_only({"reason"}))
     return;
   auto id = parse_id(c->param("id"), "the tenant id");
   auto reason = string_member(c->body, "reason");
@@ -177,9 +167,8 @@ void deactivate_tenant(const call_ptr& c) {
         c->fail(404, "not_found", "no such tenant");
         return;
       }
-      c->reply(json_response(
-        command_result(r.state.tenant_id.to_string(), r.version,
-                       r.last_position)));
+      c->reply(json_response(command_result(r.state.tenant_id.to_string(),
+                                            r.version, r.last_position)));
     });
 }
 
@@ -211,7 +200,7 @@ void admin_users(const call_ptr& c) {
 }
 
 void admin_change_user(const call_ptr& c) {
-  if (!members_ok(c, {"global_admin"}))
+  if (!c->body_has_only({"global_admin"}))
     return;
   auto id = parse_id(c->param("id"), "the user id");
   auto flag = optional_bool(c->body, "global_admin");
@@ -223,9 +212,9 @@ void admin_change_user(const call_ptr& c) {
     c->fail(make_error(errc::invalid_argument, "'global_admin' is required"));
     return;
   }
-  domain::user_command cmd = **flag
-                               ? domain::user_command{domain::grant_global_admin{}}
-                               : domain::user_command{domain::revoke_global_admin{}};
+  domain::user_command cmd =
+    **flag ? domain::user_command{domain::grant_global_admin{}}
+           : domain::user_command{domain::revoke_global_admin{}};
   send_command<domain::user_entity>(
     c, c->self->state.services.users, domain::stream_id("user", *id), cmd,
     domain::platform_tenant_id, [c](user_reply& r) {
@@ -239,7 +228,7 @@ void admin_change_user(const call_ptr& c) {
 }
 
 void disable_user(const call_ptr& c) {
-  if (!members_ok(c, {"reason"}))
+  if (!c->body_has_only({"reason"}))
     return;
   auto id = parse_id(c->param("id"), "the user id");
   auto reason = string_member(c->body, "reason");

@@ -16,12 +16,6 @@ namespace {
 
 namespace dir = projections;
 
-std::int64_t epoch_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// The same answer for every address, known or not, allowed or not.
 response accepted_answer() {
   return json_response(
@@ -114,7 +108,8 @@ void join_and_start(const call_ptr& c, const domain::user_state& user) {
   auto ms = std::make_shared<std::vector<dir::tenant_access>>();
   with_db(
     c,
-    [invites, ms, email = user.email, id = user.user_id](pqxx::connection& conn) {
+    [invites, ms, email = user.email,
+     id = user.user_id](pqxx::connection& conn) {
       pqxx::read_transaction txn{conn};
       *invites = dir::invitations_for(txn, email);
       *ms = dir::memberships_of(txn, id);
@@ -162,8 +157,9 @@ void join_and_start(const call_ptr& c, const domain::user_state& user) {
 void sign_in_user(const call_ptr& c, const domain::user_state& user) {
   send_command<domain::user_entity>(
     c, c->self->state.services.users, domain::stream_id("user", user.user_id),
-    domain::sign_in{}, domain::platform_tenant_id,
-    [c](user_reply& r) { join_and_start(c, r.state); });
+    domain::sign_in{}, domain::platform_tenant_id, [c](user_reply& r) {
+      join_and_start(c, r.state);
+    });
 }
 
 } // namespace
@@ -183,9 +179,8 @@ void send_magic_link(const call_ptr& c, const std::string& email,
     c,
     [=, ttl = opts.magic_link_ttl, max = opts.magic_links_per_window,
      window = opts.magic_link_window](pqxx::connection& conn) {
-      *issued =
-        auth_store::issue_magic_link(conn, email, hash_hex, ttl, max, window,
-                                     from);
+      *issued = auth_store::issue_magic_link(conn, email, hash_hex, ttl, max,
+                                             window, from);
     },
     [c, issued, token, email, done] {
       auto& st = c->self->state;
@@ -195,8 +190,7 @@ void send_magic_link(const call_ptr& c, const std::string& email,
         return;
       }
       auto link = st.options.public_url + "/api/auth/verify?token=" + token;
-      mail_message msg{st.options.mail_from, email,
-                       "Your larder sign-in link",
+      mail_message msg{st.options.mail_from, email, "Your larder sign-in link",
                        mail_text(link, st.options.magic_link_ttl)};
       c->self->send(st.services.mail, std::move(msg));
       if (!st.options.production)
@@ -208,10 +202,8 @@ void send_magic_link(const call_ptr& c, const std::string& email,
 namespace handlers {
 
 void magic_request(const call_ptr& c) {
-  if (auto bad = check_members(c->body, {"email"})) {
-    c->fail(*bad);
+  if (!c->body_has_only({"email"}))
     return;
-  }
   auto raw = string_member(c->body, "email");
   if (!raw) {
     c->fail(raw.error());
@@ -268,8 +260,7 @@ void magic_request(const call_ptr& c) {
                 ->request(st.services.db, st.options.command_timeout,
                           db_job{[invited, mail](pqxx::connection& conn) {
                             pqxx::read_transaction txn{conn};
-                            *invited =
-                              !dir::invitations_for(txn, mail).empty();
+                            *invited = !dir::invitations_for(txn, mail).empty();
                           }})
                 .then(
                   [invited, send](caf::ok_atom) {
@@ -340,8 +331,9 @@ void verify(const call_ptr& c) {
                                     founding};
           send_command<domain::user_entity>(
             c, c->self->state.services.users, stream, cmd,
-            domain::platform_tenant_id,
-            [c](user_reply& r) { sign_in_user(c, r.state); });
+            domain::platform_tenant_id, [c](user_reply& r) {
+              sign_in_user(c, r.state);
+            });
         });
     });
 }
@@ -354,20 +346,23 @@ void me(const call_ptr& c) {
       pqxx::read_transaction txn{conn};
       *ms = dir::memberships_of(txn, id);
     },
-    [c, ms] { write_me(c, *ms); });
+    [c, ms] {
+      write_me(c, *ms);
+    });
 }
 
 void logout(const call_ptr& c) {
   auto sid = c->who->session_id;
   with_db(
     c,
-    [sid](pqxx::connection& conn) { auth_store::revoke_session(conn, sid); },
+    [sid](pqxx::connection& conn) {
+      auth_store::revoke_session(conn, sid);
+    },
     [c, sid] {
       c->self->state.sessions.erase(sid.to_string());
       response res;
       res.status = 204;
-      res.set("Set-Cookie",
-              "larder_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+      res.set("Set-Cookie", clear_session_cookie());
       c->reply(std::move(res));
     });
 }
@@ -389,19 +384,15 @@ void logout_all(const call_ptr& c) {
           });
           response res;
           res.status = 204;
-          res.set("Set-Cookie",
-                  "larder_session=; Path=/; Max-Age=0; HttpOnly; "
-                  "SameSite=Lax");
+          res.set("Set-Cookie", clear_session_cookie());
           c->reply(std::move(res));
         });
     });
 }
 
 void switch_tenant(const call_ptr& c) {
-  if (auto bad = check_members(c->body, {"tenant_id"})) {
-    c->fail(*bad);
+  if (!c->body_has_only({"tenant_id"}))
     return;
-  }
   auto text = string_member(c->body, "tenant_id");
   if (!text) {
     c->fail(text.error());
@@ -441,25 +432,38 @@ void switch_tenant(const call_ptr& c) {
 }
 
 void join_waitlist(const call_ptr& c) {
-  if (auto bad = check_members(c->body, {"email", "note"})) {
-    c->fail(*bad);
+  if (!c->body_has_only({"email", "note"}))
     return;
-  }
   auto email = string_member(c->body, "email");
   auto note = string_member(c->body, "note", false);
   if (!email || !note) {
     c->fail(!email ? email.error() : note.error());
     return;
   }
-  send_command<domain::platform_entity>(
-    c, c->self->state.services.platform,
-    std::string{domain::platform_stream_id},
-    domain::join_waitlist{*email, *note}, domain::platform_tenant_id,
-    [c](platform_reply&) {
-      c->reply(json_response(
-        R"({"status":"waitlisted","message":"Thanks! We will write when your place is ready."})",
-        202));
-    });
+  auto& st = c->self->state;
+  auto done = [c] {
+    c->reply(json_response(
+      R"({"status":"waitlisted","message":"Thanks! We will write when your place is ready."})",
+      202));
+  };
+  // Already waitlisted or already allowed gets the same answer as a new
+  // entry: the endpoint must not tell who is known.
+  c->self
+    ->request(st.services.platform, st.options.command_timeout, command_atom_v,
+              std::string{domain::platform_stream_id},
+              domain::platform_command{domain::join_waitlist{*email, *note}},
+              c->context(domain::platform_tenant_id))
+    .then(
+      [done](platform_reply&) {
+        done();
+      },
+      [c, done](const caf::error& e) {
+        auto err = from_caf_error(e);
+        if (err.code == errc::rejected || err.code == errc::conflict)
+          done();
+        else
+          c->fail(err);
+      });
 }
 
 } // namespace handlers

@@ -55,22 +55,11 @@ void invoice_command(const call_ptr& c, domain::invoice_command cmd) {
     });
 }
 
-bool members_ok(const call_ptr& c,
-                std::initializer_list<std::string_view> allowed) {
-  if (c->body_parser == nullptr)
-    return true;
-  if (auto bad = check_members(c->body, allowed)) {
-    c->fail(*bad);
-    return false;
-  }
-  return true;
-}
-
 /// `reason` from an optional body.
 expected<std::string> reason_of(const call_ptr& c, bool required) {
   if (c->body_parser == nullptr)
-    return required ? expected<std::string>{make_error(
-                        errc::invalid_argument, "'reason' is required")}
+    return required ? expected<std::string>{make_error(errc::invalid_argument,
+                                                       "'reason' is required")}
                     : expected<std::string>{std::string{}};
   return string_member(c->body, "reason", required);
 }
@@ -102,6 +91,31 @@ expected<domain::mark_paid> paid_command(const simdjson::dom::element& body) {
   return cmd;
 }
 
+/// The body's "ids": 1 to `max_bulk_ids` invoice UUIDs; answers the error
+/// and returns nothing otherwise.
+std::optional<std::vector<events::uuid>> read_ids(const call_ptr& c) {
+  simdjson::dom::array ids;
+  if (c->body.at_key("ids").get(ids) != simdjson::SUCCESS || ids.size() == 0
+      || ids.size() > max_bulk_ids) {
+    c->fail(make_error(errc::invalid_argument,
+                       "'ids' must be an array of 1 to 100 invoice ids"));
+    return std::nullopt;
+  }
+  std::vector<events::uuid> parsed;
+  for (auto v : ids) {
+    std::string_view text;
+    auto id = v.get(text) == simdjson::SUCCESS ? events::uuid::parse(text)
+                                               : std::nullopt;
+    if (!id) {
+      c->fail(
+        make_error(errc::invalid_argument, "every id in 'ids' must be a UUID"));
+      return std::nullopt;
+    }
+    parsed.push_back(*id);
+  }
+  return parsed;
+}
+
 } // namespace
 
 namespace handlers {
@@ -126,7 +140,7 @@ void approve(const call_ptr& c) {
 }
 
 void reject(const call_ptr& c) {
-  if (!members_ok(c, {"reason"}))
+  if (!c->body_has_only({"reason"}))
     return;
   auto reason = reason_of(c, true);
   if (!reason) {
@@ -137,7 +151,7 @@ void reject(const call_ptr& c) {
 }
 
 void mark_paid(const call_ptr& c) {
-  if (!members_ok(c, {"paid_on", "method", "reference"}))
+  if (!c->body_has_only({"paid_on", "method", "reference"}))
     return;
   auto cmd = paid_command(c->body);
   if (!cmd) {
@@ -152,7 +166,7 @@ void mark_unpaid(const call_ptr& c) {
 }
 
 void correct_fields(const call_ptr& c) {
-  if (!members_ok(c, {"fields"}))
+  if (!c->body_has_only({"fields"}))
     return;
   simdjson::dom::object fields;
   if (c->body.at_key("fields").get(fields) != simdjson::SUCCESS) {
@@ -167,19 +181,18 @@ void correct_fields(const call_ptr& c) {
     if (field.value.is_null()) {
       value = "";
     } else if (field.value.get(value) != simdjson::SUCCESS) {
-      c->fail(make_error(errc::invalid_argument,
-                         "fields." + std::string{field.key}
-                           + " must be a string or null"));
+      c->fail(
+        make_error(errc::invalid_argument, "fields." + std::string{field.key}
+                                             + " must be a string or null"));
       return;
     }
-    cmd.corrections.push_back(
-      {std::string{field.key}, std::string{value}});
+    cmd.corrections.push_back({std::string{field.key}, std::string{value}});
   }
   invoice_command(c, std::move(cmd));
 }
 
 void replace_lines(const call_ptr& c) {
-  if (!members_ok(c, {"lines"}))
+  if (!c->body_has_only({"lines"}))
     return;
   simdjson::dom::element array;
   if (c->body.at_key("lines").get(array) != simdjson::SUCCESS) {
@@ -195,7 +208,7 @@ void replace_lines(const call_ptr& c) {
 }
 
 void reprocess(const call_ptr& c) {
-  if (!members_ok(c, {"reason"}))
+  if (!c->body_has_only({"reason"}))
     return;
   auto reason = reason_of(c, false);
   if (!reason) {
@@ -220,22 +233,12 @@ void delete_invoice(const call_ptr& c) {
 }
 
 void bulk(const call_ptr& c) {
-  if (!members_ok(c, {"action", "ids", "reason", "paid_on", "method",
-                      "reference"}))
+  if (!c->body_has_only(
+        {"action", "ids", "reason", "paid_on", "method", "reference"}))
     return;
   auto action = string_member(c->body, "action");
   if (!action) {
     c->fail(action.error());
-    return;
-  }
-  simdjson::dom::array ids;
-  if (c->body.at_key("ids").get(ids) != simdjson::SUCCESS) {
-    c->fail(make_error(errc::invalid_argument, "'ids' must be an array"));
-    return;
-  }
-  if (ids.size() == 0 || ids.size() > max_bulk_ids) {
-    c->fail(make_error(errc::invalid_argument,
-                       "'ids' must hold 1 to 100 invoice ids"));
     return;
   }
   domain::invoice_command cmd;
@@ -260,18 +263,10 @@ void bulk(const call_ptr& c) {
                        "'action' must be approve, reject or mark_paid"));
     return;
   }
-  std::vector<events::uuid> parsed;
-  for (auto v : ids) {
-    std::string_view text;
-    auto id = v.get(text) == simdjson::SUCCESS ? events::uuid::parse(text)
-                                               : std::nullopt;
-    if (!id) {
-      c->fail(make_error(errc::invalid_argument,
-                         "every id in 'ids' must be a UUID"));
-      return;
-    }
-    parsed.push_back(*id);
-  }
+  auto ids = read_ids(c);
+  if (!ids)
+    return;
+  const auto& parsed = *ids;
   // Each invoice is its own command with its own answer; one failure does
   // not stop the others.
   struct result {
@@ -331,29 +326,14 @@ void bulk(const call_ptr& c) {
 }
 
 void poll_status(const call_ptr& c) {
-  if (!members_ok(c, {"ids"}))
+  if (!c->body_has_only({"ids"}))
     return;
-  simdjson::dom::array ids;
-  if (c->body.at_key("ids").get(ids) != simdjson::SUCCESS || ids.size() == 0
-      || ids.size() > max_bulk_ids) {
-    c->fail(make_error(errc::invalid_argument,
-                       "'ids' must be an array of 1 to 100 invoice ids"));
+  auto ids = read_ids(c);
+  if (!ids)
     return;
-  }
-  std::vector<events::uuid> parsed;
-  for (auto v : ids) {
-    std::string_view text;
-    auto id = v.get(text) == simdjson::SUCCESS ? events::uuid::parse(text)
-                                               : std::nullopt;
-    if (!id) {
-      c->fail(make_error(errc::invalid_argument,
-                         "every id in 'ids' must be a UUID"));
-      return;
-    }
-    parsed.push_back(*id);
-  }
-  auto found = std::make_shared<std::vector<std::optional<invoice_reply>>>(
-    parsed.size());
+  const auto& parsed = *ids;
+  auto found =
+    std::make_shared<std::vector<std::optional<invoice_reply>>>(parsed.size());
   auto remaining = std::make_shared<std::size_t>(parsed.size());
   auto finish = [c, found] {
     events::json_writer w;

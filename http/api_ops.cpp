@@ -38,17 +38,16 @@ void route_metrics_text(std::string& out, const edge_state& st) {
          "last byte to its answer.\n"
          "# TYPE larder_http_request_duration_seconds histogram\n";
   for (const auto& [route, m] : st.metrics) {
-    auto prefix = "larder_http_request_duration_seconds_bucket{route=\""
-                  + route + "\",le=\"";
+    auto prefix = "larder_http_request_duration_seconds_bucket{route=\"" + route
+                  + "\",le=\"";
     for (std::size_t i = 0; i < m.latency_buckets.size(); ++i) {
       char le[32];
       std::snprintf(le, sizeof le, "%g", latency_bounds_ms[i] / 1000);
-      out += prefix + le + "\"} " + std::to_string(m.latency_buckets[i])
-             + "\n";
+      out += prefix + le + "\"} " + std::to_string(m.latency_buckets[i]) + "\n";
     }
     out += prefix + "+Inf\"} " + std::to_string(m.count) + "\n";
-    out += "larder_http_request_duration_seconds_sum{route=\"" + route
-           + "\"} " + std::to_string(m.latency_sum_seconds) + "\n";
+    out += "larder_http_request_duration_seconds_sum{route=\"" + route + "\"} "
+           + std::to_string(m.latency_sum_seconds) + "\n";
     out += "larder_http_request_duration_seconds_count{route=\"" + route
            + "\"} " + std::to_string(m.count) + "\n";
   }
@@ -79,8 +78,8 @@ void ready(const call_ptr& c) {
         c->reply(std::move(res));
       },
       [c](const caf::error&) {
-        auto res = error_response(503, "unavailable",
-                                  "the database cannot be reached");
+        auto res =
+          error_response(503, "unavailable", "the database cannot be reached");
         res.set("Cache-Control", "no-store");
         c->reply(std::move(res));
       });
@@ -98,8 +97,7 @@ void metrics(const call_ptr& c) {
     counter(*out, "larder_store_batches_total", "Group commits.",
             w->batches.load());
     counter(*out, "larder_store_conflicts_total",
-            "Appends refused for a stale stream version.",
-            w->conflicts.load());
+            "Appends refused for a stale stream version.", w->conflicts.load());
     counter(*out, "larder_store_failures_total",
             "Appends failed for an unavailable database.", w->failures.load());
   }
@@ -108,10 +106,10 @@ void metrics(const call_ptr& c) {
     const char* name;
     caf::actor actor;
   };
-  auto sources = std::make_shared<std::vector<source>>(std::vector<source>{
-    {"tenant", st.services.tenants},
-    {"user", st.services.users},
-    {"invoice", st.services.invoices}});
+  auto sources = std::make_shared<std::vector<source>>(
+    std::vector<source>{{"tenant", st.services.tenants},
+                        {"user", st.services.users},
+                        {"invoice", st.services.invoices}});
   auto remaining = std::make_shared<std::size_t>(sources->size() + 1);
   auto finish = [c, out] {
     response res;
@@ -147,8 +145,8 @@ void metrics(const call_ptr& c) {
       [out, remaining, finish](const server_stats& s) {
         counter(*out, "larder_http_connections_open", "Open connections.",
                 s.connections_open, "gauge");
-        counter(*out, "larder_http_connections_total",
-                "Connections accepted.", s.connections_total);
+        counter(*out, "larder_http_connections_total", "Connections accepted.",
+                s.connections_total);
         counter(*out, "larder_http_connections_refused_total",
                 "Connections refused over the limit.", s.connections_refused);
         counter(*out, "larder_http_parse_errors_total",

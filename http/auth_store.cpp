@@ -75,20 +75,19 @@ events::uuid uuid_of(const pqxx::field& f) {
 } // namespace
 
 bool issue_magic_link(pqxx::connection& conn, std::string_view email,
-                      std::string_view token_hash_hex,
-                      std::chrono::seconds ttl, int max_per_window,
-                      std::chrono::seconds window,
+                      std::string_view token_hash_hex, std::chrono::seconds ttl,
+                      int max_per_window, std::chrono::seconds window,
                       std::string_view requested_from) {
   pqxx::work txn{conn};
   txn.exec_params(k_lock_email, std::string{email});
   auto recent =
-    txn.exec_params1(k_count_recent, std::string{email}, window.count())[0].as<int>();
+    txn.exec_params1(k_count_recent, std::string{email}, window.count())[0]
+      .as<int>();
   if (recent >= max_per_window)
     return false;
   txn.exec_params(k_prune_links, std::string{email});
   txn.exec_params(k_insert_link, std::string{token_hash_hex},
-                  std::string{email}, ttl.count(),
-                  std::string{requested_from});
+                  std::string{email}, ttl.count(), std::string{requested_from});
   txn.commit();
   return true;
 }
@@ -146,8 +145,7 @@ std::optional<std::int64_t> renew_session(pqxx::connection& conn,
   return rows[0][0].as<std::int64_t>();
 }
 
-void set_session_tenant(pqxx::connection& conn,
-                        const events::uuid& session_id,
+void set_session_tenant(pqxx::connection& conn, const events::uuid& session_id,
                         const events::uuid& tenant_id) {
   pqxx::work txn{conn};
   txn.exec_params(k_set_tenant, session_id.to_string(), tenant_id.to_string());
@@ -172,7 +170,8 @@ bool reserve_key(pqxx::connection& conn, std::string_view kind,
   pqxx::work txn{conn};
   txn.exec_params(k_reserve_key, std::string{kind}, std::string{key},
                   owner.to_string());
-  auto holder = txn.exec_params1(k_key_owner, std::string{kind}, std::string{key});
+  auto holder =
+    txn.exec_params1(k_key_owner, std::string{kind}, std::string{key});
   txn.commit();
   return uuid_of(holder[0]) == owner;
 }

@@ -20,9 +20,8 @@ namespace larder::http::auth_store {
 /// unless `email` already got `max_per_window` links within `window`.
 /// True when the link was recorded (and should be mailed).
 bool issue_magic_link(pqxx::connection& conn, std::string_view email,
-                      std::string_view token_hash_hex,
-                      std::chrono::seconds ttl, int max_per_window,
-                      std::chrono::seconds window,
+                      std::string_view token_hash_hex, std::chrono::seconds ttl,
+                      int max_per_window, std::chrono::seconds window,
                       std::string_view requested_from);
 
 /// Consumes the link atomically: the email it was issued to, or nothing
@@ -56,8 +55,7 @@ std::optional<std::int64_t> renew_session(pqxx::connection& conn,
                                           const events::uuid& session_id,
                                           std::chrono::seconds ttl);
 
-void set_session_tenant(pqxx::connection& conn,
-                        const events::uuid& session_id,
+void set_session_tenant(pqxx::connection& conn, const events::uuid& session_id,
                         const events::uuid& tenant_id);
 
 void revoke_session(pqxx::connection& conn, const events::uuid& session_id);

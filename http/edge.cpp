@@ -20,7 +20,8 @@
 
 namespace larder::http {
 
-// -- call -----------------------------------------------------------------------
+// -- call
+// -----------------------------------------------------------------------
 
 void call::reply(response res) {
   if (answered)
@@ -33,8 +34,8 @@ void call::reply(response res) {
   auto& m = st.metrics[route];
   ++m.by_status[res.status];
   ++m.count;
-  auto elapsed = std::chrono::duration<double>(
-                   std::chrono::steady_clock::now() - req.received_at)
+  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                               - req.received_at)
                    .count();
   m.latency_sum_seconds += elapsed;
   if (m.latency_buckets.empty())
@@ -78,6 +79,22 @@ domain::command_context call::context(const events::uuid& tenant) const {
   return ctx;
 }
 
+bool call::body_has_only(std::initializer_list<std::string_view> allowed) {
+  if (body_parser == nullptr)
+    return true;
+  if (auto bad = check_members(body, allowed)) {
+    fail(*bad);
+    return false;
+  }
+  return true;
+}
+
+std::int64_t epoch_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 std::string_view call::param(std::string_view name) const {
   auto i = params.find(name);
   return i == params.end() ? std::string_view{} : std::string_view{i->second};
@@ -103,7 +120,8 @@ std::string command_result(std::string_view id, std::int64_t version,
   return w.take();
 }
 
-// -- JSON input -------------------------------------------------------------------
+// -- JSON input
+// -------------------------------------------------------------------
 
 std::optional<larder::error>
 check_members(const simdjson::dom::element& obj,
@@ -184,12 +202,6 @@ using clock = std::chrono::steady_clock;
 
 constexpr std::string_view session_cookie = "larder_session";
 
-std::int64_t epoch_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// The scheme://host[:port] of a URL.
 std::string origin_of(std::string_view url) {
   auto scheme_end = url.find("://");
@@ -227,8 +239,8 @@ bool match(std::string_view pattern, std::string_view path,
     } else if (pseg != sseg) {
       return false;
     }
-    pattern = pe == std::string_view::npos ? std::string_view{}
-                                           : pattern.substr(pe);
+    pattern =
+      pe == std::string_view::npos ? std::string_view{} : pattern.substr(pe);
     path = se == std::string_view::npos ? std::string_view{} : path.substr(se);
   }
 }
@@ -265,8 +277,7 @@ std::string allowed_origin(const edge_state& st, std::string_view origin) {
 /// must be ours (or a configured CORS origin), a browser's Sec-Fetch-Site
 /// must not say cross-site; a request with a session cookie must also echo
 /// the session's CSRF token in X-CSRF-Token (checked after authentication).
-std::optional<response> check_origin(const edge_state& st,
-                                     const request& req) {
+std::optional<response> check_origin(const edge_state& st, const request& req) {
   auto origin = req.header("origin");
   if (!origin.empty() && allowed_origin(st, origin).empty())
     return error_response(403, "forbidden",
@@ -404,9 +415,7 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
       }
       if (!user.exists || user.disabled || revoked) {
         st.sessions.erase(sid.to_string());
-        c->extra_headers.emplace_back(
-          "Set-Cookie", std::string{session_cookie}
-                          + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+        c->extra_headers.emplace_back("Set-Cookie", clear_session_cookie());
         c->fail(401, "unauthenticated", "sign in again");
         return;
       }
@@ -445,7 +454,9 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
             }
             authorize_and_run(c, r);
           },
-          [c](const caf::error& e) { c->fail(from_caf_error(e)); });
+          [c](const caf::error& e) {
+            c->fail(from_caf_error(e));
+          });
     });
 }
 
@@ -473,7 +484,8 @@ void authenticate(const call_ptr& c, const route& r) {
     return clock::now() - s.fetched < st.options.session_cache_ttl
            && s.expires_at > now;
   };
-  if (auto i = st.sessions.find(key); i != st.sessions.end() && fresh(i->second)) {
+  if (auto i = st.sessions.find(key);
+      i != st.sessions.end() && fresh(i->second)) {
     if (i->second.user_id != claims->user_id) {
       unauthenticated();
       return;
@@ -547,8 +559,8 @@ void handle(edge_actor self, request req, caf::response_promise rp) {
     c->reply(std::move(res));
     return;
   }
-  if (auto origin = allowed_origin(st, r.header("origin")); !origin.empty()
-      && origin != origin_of(st.options.public_url)) {
+  if (auto origin = allowed_origin(st, r.header("origin"));
+      !origin.empty() && origin != origin_of(st.options.public_url)) {
     c->extra_headers.emplace_back("Access-Control-Allow-Origin", origin);
     c->extra_headers.emplace_back("Access-Control-Allow-Credentials", "true");
     c->extra_headers.emplace_back("Vary", "Origin");
@@ -655,6 +667,11 @@ std::string session_cookie_header(const edge_options& options,
   if (secure)
     h += "; Secure";
   return h;
+}
+
+std::string clear_session_cookie() {
+  return std::string{session_cookie}
+         + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
 }
 
 std::string session_csrf(const edge_options& options,

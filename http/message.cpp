@@ -99,8 +99,7 @@ response error_response(int status, std::string_view code,
 }
 
 response error_response(const larder::error& err) {
-  return error_response(status_for(err.code), to_string(err.code),
-                        err.message);
+  return error_response(status_for(err.code), to_string(err.code), err.message);
 }
 
 response json_response(std::string body, int status) {

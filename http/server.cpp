@@ -9,10 +9,10 @@
 #include <optional>
 
 #include <caf/actor_system.hpp>
-#include <caf/scoped_actor.hpp>
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/system_messages.hpp>
+#include <caf/scoped_actor.hpp>
 #include <http_parser.h>
 #include <spdlog/spdlog.h>
 
@@ -80,7 +80,9 @@ void finish_header(connection* c) {
   if (c->field.empty())
     return;
   std::transform(c->field.begin(), c->field.end(), c->field.begin(),
-                 [](unsigned char ch) { return std::tolower(ch); });
+                 [](unsigned char ch) {
+                   return std::tolower(ch);
+                 });
   c->current.headers.back().first = std::move(c->field);
   c->field.clear();
 }
@@ -186,10 +188,9 @@ int on_body(http_parser* p, const char* at, std::size_t n) {
     c->refuse_message = "the request body is too large";
     return 1;
   }
-  if (c->current.body.empty()
-      && (p->flags & F_CONTENTLENGTH) && p->content_length > 0)
-    c->current.body.reserve(static_cast<std::size_t>(p->content_length)
-                            + n);
+  if (c->current.body.empty() && (p->flags & F_CONTENTLENGTH)
+      && p->content_length > 0)
+    c->current.body.reserve(static_cast<std::size_t>(p->content_length) + n);
   c->current.body.append(at, n);
   return 0;
 }
@@ -321,8 +322,9 @@ void dispatch(broker_ptr self, connection& c, request req, bool keep_alive) {
   c.pending[seq] = {std::nullopt, keep_alive};
   auto hdl = c.handle;
   auto serial = c.serial;
-  self->request(self->state.handler, self->state.options.handler_timeout,
-                std::move(req))
+  self
+    ->request(self->state.handler, self->state.options.handler_timeout,
+              std::move(req))
     .then(
       [self, hdl, seq, serial](response& res) {
         auto i = self->state.conns.find(hdl);
@@ -359,8 +361,8 @@ void on_data(broker_ptr self, connection& c, const std::vector<char>& buf) {
   if (c.closing)
     return;
   c.last_activity = clock::now();
-  auto parsed = http_parser_execute(&c.parser, &parser_settings, buf.data(),
-                                    buf.size());
+  auto parsed =
+    http_parser_execute(&c.parser, &parser_settings, buf.data(), buf.size());
   auto err = HTTP_PARSER_ERRNO(&c.parser);
   // Dispatch what completed before any error: pipelined requests ahead of
   // a bad one still get their answers, in order.
@@ -461,8 +463,8 @@ caf::behavior server(broker_ptr self, server_options options,
       c->last_activity = clock::now();
       st.conns.emplace(msg.handle, std::move(c));
       ++st.stats.connections_open;
-      self->configure_read(msg.handle, caf::io::receive_policy::at_most(
-                                         64 * 1024));
+      self->configure_read(msg.handle,
+                           caf::io::receive_policy::at_most(64 * 1024));
     },
     [self](const caf::io::new_data_msg& msg) {
       auto i = self->state.conns.find(msg.handle);
@@ -541,13 +543,18 @@ expected<std::pair<caf::actor, std::uint16_t>>
 spawn_server(caf::actor_system& sys, server_options options,
              caf::actor handler) {
   auto srv = sys.middleman().spawn_broker(server, std::move(options),
-                                         std::move(handler));
+                                          std::move(handler));
   caf::scoped_actor self{sys};
   std::optional<std::uint16_t> port;
   std::string why;
   self->request(srv, std::chrono::seconds(10), caf::open_atom_v)
-    .receive([&](std::uint16_t p) { port = p; },
-             [&](const caf::error& err) { why = caf::to_string(err); });
+    .receive(
+      [&](std::uint16_t p) {
+        port = p;
+      },
+      [&](const caf::error& err) {
+        why = caf::to_string(err);
+      });
   if (!port) {
     self->send_exit(srv, caf::exit_reason::user_shutdown);
     return make_error(errc::unavailable,

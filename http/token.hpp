@@ -39,8 +39,7 @@ std::string sign_session(const session_claims& claims, std::string_view key);
 /// every other algorithm are refused), the signature (constant-time
 /// comparison), and that `now` (seconds since the epoch) is before `exp`.
 /// Empty optional for anything else, malformed input included; never throws.
-std::optional<session_claims> verify_session(std::string_view token,
-                                             std::string_view key,
-                                             std::int64_t now);
+std::optional<session_claims>
+verify_session(std::string_view token, std::string_view key, std::int64_t now);
 
 } // namespace larder::http

@@ -1,23 +1,16 @@
 #include "actors/user/user.hpp"
 
-#include <algorithm>
 #include <type_traits>
 #include <utility>
 
 #include "actors/domain_codec.hpp"
 #include "actors/values/text.hpp"
 #include "actors/values/values.hpp"
-#include "events/crypto.hpp"
 
 namespace larder::domain {
 
 events::uuid user_id_for_email(std::string_view normalized_email) {
-  auto digest = events::sha256({"larder-user:", normalized_email});
-  events::uuid id;
-  std::copy_n(digest.begin(), id.bytes.size(), id.bytes.begin());
-  id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x80);
-  id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);
-  return id;
+  return events::uuid::make_v8("larder-user:" + std::string{normalized_email});
 }
 
 namespace {

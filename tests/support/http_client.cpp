@@ -29,7 +29,9 @@ int on_field(http_parser* p, const char* at, std::size_t n) {
   }
   s->field.assign(at, n);
   std::transform(s->field.begin(), s->field.end(), s->field.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+                 [](unsigned char c) {
+                   return std::tolower(c);
+                 });
   s->answer.headers.emplace_back(s->field, "");
   return 0;
 }
@@ -122,8 +124,8 @@ http_connection::read_answer(std::chrono::milliseconds timeout) {
   bool eof = false;
   while (true) {
     if (!pending.empty() || eof) {
-      auto used = http_parser_execute(&parser, &settings, pending.data(),
-                                      pending.size());
+      auto used =
+        http_parser_execute(&parser, &settings, pending.data(), pending.size());
       if (state.done) {
         buffer_ = pending.substr(used);
         return std::move(state.answer);

@@ -29,8 +29,9 @@ TEST_F(auth, the_whole_first_day_of_a_restaurant_owner) {
   EXPECT_NE(status.body.find("\"has_tenant\":false"), std::string::npos);
 
   // Onboarding creates the business and makes the owner its admin.
-  auto made = call("POST", "/api/onboarding/complete", &*owner,
-                   R"({"name":"Bistro Lune","region":"CA-QC","inbound_alias":"lune"})");
+  auto made =
+    call("POST", "/api/onboarding/complete", &*owner,
+         R"({"name":"Bistro Lune","region":"CA-QC","inbound_alias":"lune"})");
   ASSERT_EQ(made.status, 201) << made.body;
   EXPECT_NE(made.body.find("\"inbound_address\":\"lune@in.larder.local\""),
             std::string::npos);
@@ -40,8 +41,9 @@ TEST_F(auth, the_whole_first_day_of_a_restaurant_owner) {
   EXPECT_NE(me.body.find("\"role\":\"admin\""), std::string::npos) << me.body;
 
   // The alias is one inbox across every tenant.
-  auto root_made = call("POST", "/api/onboarding/complete", &*root,
-                        R"({"name":"Other","region":"GB","inbound_alias":"LUNE"})");
+  auto root_made =
+    call("POST", "/api/onboarding/complete", &*root,
+         R"({"name":"Other","region":"GB","inbound_alias":"LUNE"})");
   EXPECT_EQ(root_made.status, 409) << root_made.body;
 
   // The owner invites a cook, who gets a link, signs in, and is a member.
@@ -62,8 +64,7 @@ TEST_F(auth, the_whole_first_day_of_a_restaurant_owner) {
 
   // The cook approves an invoice; approving twice is refused with a reason.
   auto invoice = make_invoice(tenant_id).to_string();
-  auto approved =
-    call("POST", "/api/invoices/" + invoice + "/approve", &*cook);
+  auto approved = call("POST", "/api/invoices/" + invoice + "/approve", &*cook);
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_NE(approved.body.find("\"status\":\"approved\""), std::string::npos);
   auto again = call("POST", "/api/invoices/" + invoice + "/approve", &*cook);
@@ -138,8 +139,7 @@ TEST_F(auth, at_most_three_links_per_address_per_window) {
   EXPECT_EQ(mails_to(root_email), 3u);
   pqxx::connection conn{db_.superuser_url()};
   pqxx::read_transaction txn{conn};
-  EXPECT_EQ(txn.exec1("SELECT count(*) FROM auth.magic_links")[0].as<int>(),
-            3);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM auth.magic_links")[0].as<int>(), 3);
   // And no table holds a token in the clear: only 32-byte hashes.
   EXPECT_EQ(txn.exec1("SELECT min(length(token_hash)) FROM auth.magic_links")[0]
               .as<int>(),
@@ -159,17 +159,17 @@ TEST_F(auth, tampered_and_revoked_sessions_are_refused) {
   auto forged = *root;
   auto claims_end = forged.cookie.rfind('.');
   forged.cookie = forged.cookie.substr(0, claims_end) + "."
-                  + http::base64url_encode(http::hmac_sha256(
-                    "another-key-of-32-bytes-or-more!!",
-                    forged.cookie.substr(0, claims_end)));
+                  + http::base64url_encode(
+                    http::hmac_sha256("another-key-of-32-bytes-or-more!!",
+                                      forged.cookie.substr(0, claims_end)));
   EXPECT_EQ(call("GET", "/api/auth/me", &forged).status, 401);
   // State changes need the session's CSRF token.
   auto no_csrf = *root;
   no_csrf.csrf = "wrong";
-  EXPECT_EQ(call("POST", "/api/admin/allowlist", &no_csrf,
-                 R"({"entry":"a@b.test"})")
-              .status,
-            403);
+  EXPECT_EQ(
+    call("POST", "/api/admin/allowlist", &no_csrf, R"({"entry":"a@b.test"})")
+      .status,
+    403);
   // Sign out everywhere voids every session of the person.
   auto second = sign_in(root_email);
   ASSERT_TRUE(second);
@@ -179,13 +179,13 @@ TEST_F(auth, tampered_and_revoked_sessions_are_refused) {
 
 TEST_F(auth, cross_site_posts_are_refused) {
   start();
-  auto res = call("POST", "/api/auth/magic/request", nullptr,
-                  R"({"email":"a@b.test"})",
-                  {{"Origin", "https://evil.example"}});
+  auto res =
+    call("POST", "/api/auth/magic/request", nullptr, R"({"email":"a@b.test"})",
+         {{"Origin", "https://evil.example"}});
   EXPECT_EQ(res.status, 403);
-  auto site = call("POST", "/api/auth/magic/request", nullptr,
-                   R"({"email":"a@b.test"})",
-                   {{"Sec-Fetch-Site", "cross-site"}});
+  auto site =
+    call("POST", "/api/auth/magic/request", nullptr, R"({"email":"a@b.test"})",
+         {{"Sec-Fetch-Site", "cross-site"}});
   EXPECT_EQ(site.status, 403);
   // A form post cannot send JSON.
   http_request form;
@@ -194,6 +194,23 @@ TEST_F(auth, cross_site_posts_are_refused) {
   form.body = "email=a%40b.test";
   form.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
   EXPECT_EQ(http_call(port, form).status, 415);
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(auth, the_waitlist_answers_alike_for_new_and_known_addresses) {
+  start();
+  auto first = call("POST", "/api/waitlist", nullptr,
+                    R"({"email":"chef@new.test","note":"a small bistro"})");
+  auto again = call("POST", "/api/waitlist", nullptr,
+                    R"({"email":"chef@new.test","note":"a small bistro"})");
+  EXPECT_EQ(first.status, 202) << first.body;
+  EXPECT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(first.body, again.body);
+  EXPECT_EQ(
+    call("POST", "/api/waitlist", nullptr, R"({"email":"nope"})").status, 400);
 }
 
 } // namespace

@@ -48,13 +48,15 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
   auto other = sign_in("owner@b.test");
   auto spare = sign_in("spare@c.test");
   ASSERT_TRUE(admin && other && spare);
-  auto a = call("POST", "/api/onboarding/complete", &*admin,
-                R"({"name":"A","region":"CA-QC","inbound_alias":"alpha-kitchen"})");
+  auto a =
+    call("POST", "/api/onboarding/complete", &*admin,
+         R"({"name":"A","region":"CA-QC","inbound_alias":"alpha-kitchen"})");
   ASSERT_EQ(a.status, 201) << a.body;
-  ASSERT_EQ(call("POST", "/api/onboarding/complete", &*other,
-                 R"({"name":"B","region":"CA-ON","inbound_alias":"bravo-bistro"})")
-              .status,
-            201);
+  ASSERT_EQ(
+    call("POST", "/api/onboarding/complete", &*other,
+         R"({"name":"B","region":"CA-ON","inbound_alias":"bravo-bistro"})")
+      .status,
+    201);
   auto c = call("POST", "/api/onboarding/complete", &*spare,
                 R"({"name":"C","region":"GB","inbound_alias":"charlie-cafe"})");
   ASSERT_EQ(c.status, 201);
@@ -63,8 +65,8 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
   for (auto [email, role] : {std::pair{"member@a.test", "member"},
                              std::pair{"auditor@a.test", "auditor"}})
     ASSERT_EQ(call("POST", "/api/tenant/invitations", &*admin,
-                   std::string{R"({"email":")"} + email + R"(","role":")"
-                     + role + "\"}")
+                   std::string{R"({"email":")"} + email + R"(","role":")" + role
+                     + "\"}")
                 .status,
               201);
   auto signed_in_later = [&](const char* email) {
@@ -95,7 +97,7 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
     put("{id}", pattern.starts_with("/api/admin/tenants") ? tenant_c
                 : pattern.starts_with("/api/admin/users") ? spare->user_id
                                                           : invoice);
-    (void) admin_route;
+    (void)admin_route;
     put("{user_id}", member->user_id);
     put("{email}", "nobody%40a.test");
     put("{number}", "%2B15145550123");
@@ -151,8 +153,8 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
                                             : std::string{"{}"};
       auto res = call(std::string{r->method}, fill(r->pattern), s, body);
       SCOPED_TRACE(std::string{r->method} + " " + std::string{r->pattern}
-                   + " as " + name_of(w) + " → "
-                   + std::to_string(res.status) + " " + res.body);
+                   + " as " + name_of(w) + " → " + std::to_string(res.status)
+                   + " " + res.body);
       ++checked;
       using http::access;
       bool tenant_route = r->needs == access::tenant_reader
@@ -188,12 +190,11 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
       }
       ASSERT_TRUE(tenant_route);
       if (w == who::global) {
-        EXPECT_EQ(res.status, 403);  // no tenant of their own
+        EXPECT_EQ(res.status, 403); // no tenant of their own
         continue;
       }
       bool allowed = r->needs == access::tenant_reader
-                     || (r->needs == access::tenant_member
-                         && w != who::auditor)
+                     || (r->needs == access::tenant_member && w != who::auditor)
                      || (r->needs == access::tenant_admin
                          && (w == who::admin || w == who::other_tenant));
       if (!allowed) {
@@ -201,7 +202,7 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
         continue;
       }
       if (w == who::other_tenant && names_tenant_resource(r->pattern)) {
-        EXPECT_EQ(res.status, 404);  // another tenant's id
+        EXPECT_EQ(res.status, 404); // another tenant's id
         continue;
       }
       EXPECT_NE(res.status, 401);
@@ -228,17 +229,15 @@ TEST_F(http_edge, malformed_and_oversized_requests_change_nothing) {
   auto wrong_type =
     call("POST", "/api/admin/allowlist", &*root, R"({"entry":42})");
   EXPECT_EQ(wrong_type.status, 400);
-  auto unknown =
-    call("POST", "/api/admin/allowlist", &*root,
-         R"({"entry":"a@b.test","admin":true})");
+  auto unknown = call("POST", "/api/admin/allowlist", &*root,
+                      R"({"entry":"a@b.test","admin":true})");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("unknown field 'admin'"), std::string::npos);
   auto big = call("POST", "/api/admin/allowlist", &*root,
                   R"({"entry":")" + std::string(2000, 'a') + "\"}");
   EXPECT_EQ(big.status, 413);
   auto list = call("GET", "/api/admin/allowlist", &*root);
-  EXPECT_NE(list.body.find("\"allowlist\":[]"), std::string::npos)
-    << list.body;
+  EXPECT_NE(list.body.find("\"allowlist\":[]"), std::string::npos) << list.body;
 }
 
 TEST_F(http_edge, every_answer_carries_the_security_headers) {
@@ -310,8 +309,8 @@ TEST_F(http_edge, sign_in_is_rate_limited_per_address) {
                    R"({"email":"x@y.test"})")
                 .status,
               202);
-  auto limited = call("POST", "/api/auth/magic/request", nullptr,
-                      R"({"email":"x@y.test"})");
+  auto limited =
+    call("POST", "/api/auth/magic/request", nullptr, R"({"email":"x@y.test"})");
   EXPECT_EQ(limited.status, 429);
   EXPECT_FALSE(limited.header("retry-after").empty());
   EXPECT_EQ(call("GET", "/health").status, 200);
@@ -333,7 +332,8 @@ TEST_F(http_edge, static_files_stay_inside_the_web_root) {
   EXPECT_NE(asset.header("cache-control").find("immutable"), std::string::npos);
   // A client route gets the app shell.
   EXPECT_EQ(call("GET", "/invoices/123").body, index.body);
-  for (auto evil : {"/../secret-", "/%2e%2e/secret-", "/assets/..%2f..%2fsecret-"}) {
+  for (auto evil :
+       {"/../secret-", "/%2e%2e/secret-", "/assets/..%2f..%2fsecret-"}) {
     auto res = call("GET", std::string{evil} + db_.name());
     EXPECT_TRUE(res.body.find("secret") == std::string::npos) << evil;
   }

@@ -44,8 +44,8 @@ class http_fixture : public ::testing::Test {
   http::server_options server;
 
   void SetUp() override {
-    outbox_ = std::filesystem::temp_directory_path()
-              / ("larder-outbox-" + db_.name());
+    outbox_ =
+      std::filesystem::temp_directory_path() / ("larder-outbox-" + db_.name());
     std::filesystem::remove_all(outbox_);
     cfg_.database_url = db_.app_url();
     cfg_.migrate_url = db_.owner_url();
@@ -81,9 +81,10 @@ class http_fixture : public ::testing::Test {
 
   /// Sends a request; a session adds its cookie and CSRF token, a body its
   /// JSON content type.
-  http_answer call(const std::string& method, const std::string& target,
-                   const session* who = nullptr, const std::string& body = "",
-                   std::vector<std::pair<std::string, std::string>> extra = {}) {
+  http_answer
+  call(const std::string& method, const std::string& target,
+       const session* who = nullptr, const std::string& body = "",
+       std::vector<std::pair<std::string, std::string>> extra = {}) {
     http_request req;
     req.method = method;
     req.target = target;
@@ -139,8 +140,8 @@ class http_fixture : public ::testing::Test {
         }
         if (std::isxdigit(static_cast<unsigned char>(text[i + 1]))
             && std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-          out += static_cast<char>(
-            std::stoi(text.substr(i + 1, 2), nullptr, 16));
+          out +=
+            static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
           i += 2;
           continue;
         }
@@ -167,7 +168,9 @@ class http_fixture : public ::testing::Test {
     // Mail goes to the address as larder normalizes it.
     auto email = typed;
     std::transform(email.begin(), email.end(), email.begin(),
-                   [](unsigned char ch) { return std::tolower(ch); });
+                   [](unsigned char ch) {
+                     return std::tolower(ch);
+                   });
     auto before = mails_to(email);
     auto asked = call("POST", "/api/auth/magic/request", nullptr,
                       R"({"email":")" + typed + R"("})");
@@ -175,9 +178,8 @@ class http_fixture : public ::testing::Test {
     auto token = link_for(email, before);
     if (!token)
       return std::nullopt;
-    auto verified =
-      call("GET", "/api/auth/verify?token=" + *token, nullptr, "",
-           {{"Accept", "application/json"}});
+    auto verified = call("GET", "/api/auth/verify?token=" + *token, nullptr, "",
+                         {{"Accept", "application/json"}});
     if (verified.status != 200)
       return std::nullopt;
     session s;
@@ -185,7 +187,8 @@ class http_fixture : public ::testing::Test {
     auto csrf_at = verified.body.find("\"csrf_token\":\"");
     if (csrf_at != std::string::npos) {
       auto start = csrf_at + 14;
-      s.csrf = verified.body.substr(start, verified.body.find('"', start) - start);
+      s.csrf =
+        verified.body.substr(start, verified.body.find('"', start) - start);
     }
     auto id_at = verified.body.find("\"user_id\":\"");
     if (id_at != std::string::npos)
@@ -233,10 +236,13 @@ class http_fixture : public ::testing::Test {
       self
         ->request(rt_->services().invoices, std::chrono::seconds(10),
                   command_atom_v, domain::stream_id("invoice", id), cmd, ctx)
-        .receive([&](invoice_reply&) { ok = true; },
-                 [&](const caf::error& e) {
-                   ADD_FAILURE() << from_caf_error(e).message;
-                 });
+        .receive(
+          [&](invoice_reply&) {
+            ok = true;
+          },
+          [&](const caf::error& e) {
+            ADD_FAILURE() << from_caf_error(e).message;
+          });
       if (!ok)
         break;
     }
