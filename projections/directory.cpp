@@ -363,17 +363,25 @@ page<Row> page_of(pqxx::transaction_base& txn, const char* count_sql,
 } // namespace
 
 read_model directory_model() {
-  return {
-    "directory",
-    {domain::user_registered::type, domain::signed_in::type,
-     domain::user_disabled::type, domain::global_admin_granted::type,
-     domain::global_admin_revoked::type, domain::tenant_created::type,
-     domain::member_invited::type, domain::member_joined::type,
-     domain::member_role_changed::type, domain::member_removed::type,
-     domain::invitation_revoked::type, domain::whatsapp_sender_added::type,
-     domain::whatsapp_sender_updated::type,
-     domain::whatsapp_sender_removed::type, domain::tenant_deactivated::type},
-    apply_directory};
+  read_model m;
+  m.name = "directory";
+  m.event_types = {domain::user_registered::type,
+                   domain::signed_in::type,
+                   domain::user_disabled::type,
+                   domain::global_admin_granted::type,
+                   domain::global_admin_revoked::type,
+                   domain::tenant_created::type,
+                   domain::member_invited::type,
+                   domain::member_joined::type,
+                   domain::member_role_changed::type,
+                   domain::member_removed::type,
+                   domain::invitation_revoked::type,
+                   domain::whatsapp_sender_added::type,
+                   domain::whatsapp_sender_updated::type,
+                   domain::whatsapp_sender_removed::type,
+                   domain::tenant_deactivated::type};
+  m.apply = apply_directory;
+  return m;
 }
 
 std::vector<tenant_access> invitations_for(pqxx::transaction_base& txn,

@@ -100,6 +100,15 @@ projection_runner::connection_holder& projection_runner::conn() {
 // -- batches ------------------------------------------------------------------
 
 expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
+  // Whatever ends the batch early, a buffering model forgets the batch.
+  struct discard_unless_committed {
+    const read_model& model;
+    bool committed = false;
+    ~discard_unless_committed() {
+      if (!committed && model.discard)
+        model.discard();
+    }
+  } guard{model_};
   // The event being applied, for naming it when its apply throws.
   const events::recorded_event* current = nullptr;
   auto poison = [&](const events::recorded_event& ev, errc code,
@@ -126,6 +135,9 @@ expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
     events::log_position at{parse_u64(rows.at(0)[0].c_str()),
                             rows.at(0)[1].as<std::int64_t>()};
     position_ = at;
+    if (!model_.schema.empty())
+      txn.exec("SET LOCAL search_path TO " + txn.quote_name(model_.schema)
+               + ", public");
     auto batch = events::event_store::read_log_in(txn, at, limit);
     for (auto& ev : batch.events) {
       if (!model_.event_types.contains(ev.env.event_type))
@@ -137,11 +149,17 @@ expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
         return poison(ev, failed->code, failed->message);
     }
     current = nullptr;
+    if (model_.flush)
+      if (auto failed = model_.flush(txn))
+        return make_error(failed->code,
+                          "projection " + model_.name
+                            + ": writing the batch failed: " + failed->message);
     if (!batch.events.empty())
       txn.exec_params(advance_checkpoint_sql, model_.name,
                       std::to_string(batch.next.transaction_id),
                       batch.next.global_position);
     txn.commit();
+    guard.committed = true;
     position_ = batch.next;
     return batch.events.size();
   } catch (const pqxx::broken_connection&) {

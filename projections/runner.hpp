@@ -37,6 +37,20 @@ struct read_model {
   /// being upcast or decoded, but the checkpoint still moves past them.
   std::set<std::string, std::less<>> event_types;
   apply_function apply;
+  /// The PostgreSQL schema holding the model's tables, e.g. `rm_invoices`.
+  /// When set, every batch runs with `search_path` set to it (then
+  /// `public`), so `apply` and `flush` name their tables unqualified and a
+  /// rebuild can run the same code against a fresh copy of the schema.
+  /// Queries name the live tables qualified (`rm_invoices.invoices`).
+  /// Empty for models whose SQL names its schema itself (`directory`).
+  std::string schema;
+  /// Optional. Called once per batch after the last `apply`, in the same
+  /// transaction and before the checkpoint moves, for models that buffer
+  /// rows in `apply` and write them in bulk. An error aborts the batch.
+  std::function<std::optional<error>(pqxx::work&)> flush;
+  /// Optional. Called when a batch fails, so a buffering model drops what
+  /// `apply` collected; the batch is retried from the checkpoint.
+  std::function<void()> discard;
 };
 
 /// Runs one read model over its own PostgreSQL connection. Blocking: it

@@ -55,16 +55,18 @@ struct applied_row {
 /// Fails on a payload that says "poison"; counts its calls.
 read_model test_model(std::shared_ptr<std::atomic<int>> calls =
                         std::make_shared<std::atomic<int>>()) {
-  return {
-    model_name,
-    {"TestHappened"},
-    [calls](pqxx::work& txn, const recorded_event& ev) -> std::optional<error> {
-      ++*calls;
-      if (ev.env.payload.find("poison") != std::string::npos)
-        return make_error(errc::invalid_argument, "this one is poison");
-      txn.exec_params(insert_applied_sql, ev.global_position, ev.env.payload);
-      return std::nullopt;
-    }};
+  read_model m;
+  m.name = model_name;
+  m.event_types = {"TestHappened"};
+  m.apply = [calls](pqxx::work& txn,
+                    const recorded_event& ev) -> std::optional<error> {
+    ++*calls;
+    if (ev.env.payload.find("poison") != std::string::npos)
+      return make_error(errc::invalid_argument, "this one is poison");
+    txn.exec_params(insert_applied_sql, ev.global_position, ev.env.payload);
+    return std::nullopt;
+  };
+  return m;
 }
 
 /// Runs batches until one fails and returns its error. Batches may stop
@@ -325,6 +327,72 @@ TEST_F(runner_test, notify_wakes_a_waiting_runner_and_silence_times_out) {
   auto woke = runner.wait_for_notify(std::chrono::seconds(20));
   ASSERT_TRUE(woke) << woke.error().message;
   EXPECT_TRUE(*woke);
+}
+
+TEST_F(runner_test, a_buffering_model_writes_its_batch_in_its_own_schema) {
+  {
+    pqxx::connection conn{db.owner_url()};
+    pqxx::nontransaction{conn}.exec(
+      "CREATE SCHEMA buffered;"
+      "CREATE TABLE buffered.applied (position bigint PRIMARY KEY);"
+      "GRANT USAGE ON SCHEMA buffered TO larder_app;"
+      "GRANT SELECT, INSERT ON buffered.applied TO larder_app");
+  }
+  struct buffer {
+    std::vector<std::int64_t> positions;
+    int flushes = 0;
+    int discards = 0;
+  };
+  auto buf = std::make_shared<buffer>();
+  read_model model;
+  model.name = "buffered";
+  model.schema = "buffered";
+  model.event_types = {"TestHappened"};
+  model.apply = [buf](pqxx::work&,
+                      const recorded_event& ev) -> std::optional<error> {
+    if (ev.env.payload.find("poison") != std::string::npos)
+      return make_error(errc::invalid_argument, "this one is poison");
+    buf->positions.push_back(ev.global_position);
+    return std::nullopt;
+  };
+  model.flush = [buf](pqxx::work& txn) -> std::optional<error> {
+    ++buf->flushes;
+    // Unqualified: the runner set search_path to the model's schema.
+    for (auto p : buf->positions)
+      txn.exec_params("INSERT INTO applied (position) VALUES ($1)", p);
+    buf->positions.clear();
+    return std::nullopt;
+  };
+  model.discard = [buf] {
+    ++buf->discards;
+    buf->positions.clear();
+  };
+  std::set<std::int64_t> wanted;
+  for (int i = 0; i < 5; ++i)
+    wanted.insert(append().last_position);
+  projection_runner runner{db.app_url(), model, catalog};
+  catch_up(runner);
+  EXPECT_GE(buf->flushes, 1);
+  EXPECT_EQ(buf->discards, 0);
+  auto written = [&] {
+    pqxx::connection conn{db.app_url()};
+    pqxx::read_transaction txn{conn};
+    std::set<std::int64_t> out;
+    for (auto row : txn.exec("SELECT position FROM buffered.applied"))
+      out.insert(row[0].as<std::int64_t>());
+    return out;
+  };
+  EXPECT_EQ(written(), wanted);
+
+  // A good event and then a poison one in the same batch: the batch fails,
+  // the model is told to drop the good one, and nothing of it is written.
+  append();
+  append(R"({"poison":true})");
+  auto failure = first_failure(runner);
+  EXPECT_EQ(failure.code, errc::invalid_argument);
+  EXPECT_GE(buf->discards, 1);
+  EXPECT_TRUE(buf->positions.empty());
+  EXPECT_EQ(written(), wanted);
 }
 
 TEST(runner, an_unreachable_database_is_unavailable) {
