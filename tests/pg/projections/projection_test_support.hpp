@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "actors/invoice/invoice.hpp"
 #include "actors/platform/platform.hpp"
 #include "actors/tenant/tenant.hpp"
 #include "actors/user/user.hpp"
@@ -61,6 +62,13 @@ class domain_log {
       domain::platform_tenant_id, evs);
   }
 
+  events::append_result invoice(const events::uuid& tenant,
+                                const events::uuid& id,
+                                const std::vector<domain::invoice_event>& evs) {
+    return append<domain::invoice_entity>(
+      domain::stream_id(domain::invoice_entity::stream_type, id), tenant, evs);
+  }
+
   events::event_store& store() {
     return store_;
   }
@@ -81,6 +89,13 @@ inline std::shared_ptr<events::catalog> directory_catalog() {
   domain::tenant_entity::register_events(*catalog);
   domain::user_entity::register_events(*catalog);
   domain::platform_entity::register_events(*catalog);
+  return catalog;
+}
+
+/// The catalogue of every entity's events.
+inline std::shared_ptr<events::catalog> full_catalog() {
+  auto catalog = directory_catalog();
+  domain::invoice_entity::register_events(*catalog);
   return catalog;
 }
 

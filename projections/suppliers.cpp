@@ -1,0 +1,1 @@
+// Being written: see projections/runner.hpp for the model interface.
