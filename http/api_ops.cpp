@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <functional>
+
 #include <pqxx/pqxx>
 
 #include "http/api.hpp"
@@ -53,6 +56,94 @@ void route_metrics_text(std::string& out, const edge_state& st) {
   }
 }
 
+/// Asks every projection actor for its status, then calls `done` with the
+/// answers and how many did not answer in time.
+void collect_projections(
+  const call_ptr& c,
+  std::function<void(std::vector<projection_status>, std::size_t)> done) {
+  const auto& actors = c->self->state.services.projections;
+  struct gathered {
+    std::vector<projection_status> statuses;
+    std::size_t silent = 0;
+    std::size_t remaining = 0;
+  };
+  auto g = std::make_shared<gathered>();
+  g->remaining = actors.size();
+  if (actors.empty()) {
+    done({}, 0);
+    return;
+  }
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  auto one_more = [g, shared_done] {
+    if (--g->remaining == 0)
+      (*shared_done)(std::move(g->statuses), g->silent);
+  };
+  for (const auto& p : actors)
+    c->self->request(p, std::chrono::seconds(2), caf::get_atom_v)
+      .then(
+        [g, one_more](const projection_status& s) {
+          g->statuses.push_back(s);
+          one_more();
+        },
+        [g, one_more](const caf::error&) {
+          ++g->silent;
+          one_more();
+        });
+}
+
+void projection_metrics_text(std::string& out,
+                             const std::vector<projection_status>& all) {
+  auto family = [&](std::string_view name, std::string_view help,
+                    std::string_view type, auto value_of) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+    for (const auto& s : all) {
+      out += name;
+      // Model names are our own identifiers: nothing to escape.
+      out += "{projection=\"" + s.name + "\"} ";
+      out += std::to_string(value_of(s));
+      out += '\n';
+    }
+  };
+  family("larder_projection_position",
+         "Global position of the last event the projection consumed.", "gauge",
+         [](const projection_status& s) {
+           return s.last_position;
+         });
+  family("larder_projection_lag_events",
+         "Events in the log the projection has not consumed yet (capped).",
+         "gauge", [](const projection_status& s) {
+           return s.backlog;
+         });
+  family("larder_projection_caught_up",
+         "1 when the projection's last batch found nothing left.", "gauge",
+         [](const projection_status& s) {
+           return s.caught_up ? 1 : 0;
+         });
+  family("larder_projection_events_total",
+         "Events consumed (applied or skipped) since start.", "counter",
+         [](const projection_status& s) {
+           return s.consumed;
+         });
+  family("larder_projection_failures_total",
+         "Batches that failed and were retried since start.", "counter",
+         [](const projection_status& s) {
+           return s.failures;
+         });
+  family("larder_projection_failing",
+         "1 while the projection's last batch failed.", "gauge",
+         [](const projection_status& s) {
+           return s.last_error.empty() ? 0 : 1;
+         });
+}
+
 } // namespace
 
 namespace handlers {
@@ -65,6 +156,41 @@ void health(const call_ptr& c) {
 
 void ready(const call_ptr& c) {
   auto& st = c->self->state;
+  auto no_store = [](response res) {
+    res.set("Cache-Control", "no-store");
+    return res;
+  };
+  // Ready means: the database answers, and every read model has caught up
+  // with the log and is not failing, so what the app shows is current.
+  auto check_projections = [c, no_store] {
+    collect_projections(c, [c, no_store](std::vector<projection_status> all,
+                                         std::size_t silent) {
+      events::json_writer w;
+      w.begin_object().key("projections").begin_object();
+      std::string behind;
+      for (const auto& s : all) {
+        bool ok = s.caught_up && s.last_error.empty();
+        w.key(s.name)
+          .begin_object()
+          .field("caught_up", ok)
+          .field("position", s.last_position)
+          .field("lag_events", s.backlog)
+          .field("failing", !s.last_error.empty())
+          .end_object();
+        if (!ok)
+          behind += (behind.empty() ? "" : ", ") + s.name;
+      }
+      w.end_object();
+      if (silent > 0 || !behind.empty()) {
+        auto why = !behind.empty() ? "projections not caught up: " + behind
+                                   : std::string{"a projection did not answer"};
+        c->reply(no_store(error_response(503, "unavailable", why)));
+        return;
+      }
+      w.field("status", "ready").field("database", "ok").end_object();
+      c->reply(no_store(json_response(w.take())));
+    });
+  };
   c->self
     ->request(st.services.db, std::chrono::seconds(2),
               db_job{[](pqxx::connection& conn) {
@@ -72,16 +198,12 @@ void ready(const call_ptr& c) {
                 txn.exec("SELECT 1");
               }})
     .then(
-      [c](caf::ok_atom) {
-        auto res = json_response(R"({"status":"ready","database":"ok"})");
-        res.set("Cache-Control", "no-store");
-        c->reply(std::move(res));
+      [check_projections](caf::ok_atom) {
+        check_projections();
       },
-      [c](const caf::error&) {
-        auto res =
-          error_response(503, "unavailable", "the database cannot be reached");
-        res.set("Cache-Control", "no-store");
-        c->reply(std::move(res));
+      [c, no_store](const caf::error&) {
+        c->reply(no_store(error_response(503, "unavailable",
+                                         "the database cannot be reached")));
       });
 }
 
@@ -101,64 +223,78 @@ void metrics(const call_ptr& c) {
     counter(*out, "larder_store_failures_total",
             "Appends failed for an unavailable database.", w->failures.load());
   }
-  // Live entity actors per registry, then the broker's counters.
+  // The rest comes from other actors, answering in any order: each part
+  // has its own buffer so every metric family stays in one piece.
+  struct parts {
+    std::string entities;
+    std::string broker;
+    std::string projections;
+    std::size_t remaining = 0;
+  };
+  auto p = std::make_shared<parts>();
   struct source {
     const char* name;
     caf::actor actor;
   };
-  auto sources = std::make_shared<std::vector<source>>(
-    std::vector<source>{{"tenant", st.services.tenants},
-                        {"user", st.services.users},
-                        {"invoice", st.services.invoices}});
-  auto remaining = std::make_shared<std::size_t>(sources->size() + 1);
-  auto finish = [c, out] {
+  const std::vector<source> sources{{"tenant", st.services.tenants},
+                                    {"user", st.services.users},
+                                    {"invoice", st.services.invoices}};
+  p->remaining = sources.size() + 2;
+  auto one_more = [c, out, p] {
+    if (--p->remaining > 0)
+      return;
+    *out += "# HELP larder_entity_actors Entity actors alive, by type.\n"
+            "# TYPE larder_entity_actors gauge\n";
+    *out += p->entities;
+    *out += p->broker;
+    *out += p->projections;
     response res;
     res.body = std::move(*out);
     res.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     res.set("Cache-Control", "no-store");
     c->reply(std::move(res));
   };
-  *out += "# HELP larder_entity_actors Entity actors alive, by type.\n"
-          "# TYPE larder_entity_actors gauge\n";
-  for (const auto& s : *sources) {
+  collect_projections(
+    c, [p, one_more](std::vector<projection_status> all, std::size_t) {
+      std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.name < b.name;
+      });
+      projection_metrics_text(p->projections, all);
+      one_more();
+    });
+  for (const auto& s : sources)
     c->self->request(s.actor, std::chrono::seconds(2), caf::get_atom_v)
       .then(
-        [out, remaining, finish, name = s.name](std::uint64_t alive,
-                                                std::uint64_t) {
-          *out += "larder_entity_actors{type=\"" + std::string{name} + "\"} "
-                  + std::to_string(alive) + "\n";
-          if (--*remaining == 0)
-            finish();
+        [p, one_more, name = s.name](std::uint64_t alive, std::uint64_t) {
+          p->entities += "larder_entity_actors{type=\"" + std::string{name}
+                         + "\"} " + std::to_string(alive) + "\n";
+          one_more();
         },
-        [remaining, finish](const caf::error&) {
-          if (--*remaining == 0)
-            finish();
+        [one_more](const caf::error&) {
+          one_more();
         });
-  }
   if (!st.broker) {
-    if (--*remaining == 0)
-      finish();
+    one_more();
     return;
   }
   c->self->request(st.broker, std::chrono::seconds(2), caf::get_atom_v)
     .then(
-      [out, remaining, finish](const server_stats& s) {
-        counter(*out, "larder_http_connections_open", "Open connections.",
+      [p, one_more](const server_stats& s) {
+        auto& b = p->broker;
+        counter(b, "larder_http_connections_open", "Open connections.",
                 s.connections_open, "gauge");
-        counter(*out, "larder_http_connections_total", "Connections accepted.",
+        counter(b, "larder_http_connections_total", "Connections accepted.",
                 s.connections_total);
-        counter(*out, "larder_http_connections_refused_total",
+        counter(b, "larder_http_connections_refused_total",
                 "Connections refused over the limit.", s.connections_refused);
-        counter(*out, "larder_http_parse_errors_total",
+        counter(b, "larder_http_parse_errors_total",
                 "Requests that were not valid HTTP.", s.parse_errors);
-        counter(*out, "larder_http_timeouts_total",
+        counter(b, "larder_http_timeouts_total",
                 "Requests cut off for slowness or answered 504.", s.timeouts);
-        if (--*remaining == 0)
-          finish();
+        one_more();
       },
-      [remaining, finish](const caf::error&) {
-        if (--*remaining == 0)
-          finish();
+      [one_more](const caf::error&) {
+        one_more();
       });
 }
 

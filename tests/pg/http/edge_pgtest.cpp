@@ -2,6 +2,10 @@
 // the limits that must hold when a client misbehaves.
 #include "tests/pg/http/http_fixture.hpp"
 
+#include <cstring>
+#include <map>
+#include <sstream>
+
 #include "http/api.hpp"
 
 using namespace larder;
@@ -342,3 +346,55 @@ TEST_F(http_edge, static_files_stay_inside_the_web_root) {
 }
 
 } // namespace
+
+TEST_F(http_edge, ready_waits_for_the_projections_and_metrics_show_them) {
+  start();
+  // The directory projection catches up with an almost empty log at once;
+  // until it has, /ready answers 503 in the error shape.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  http_answer ready;
+  for (;;) {
+    ready = call("GET", "/ready");
+    if (ready.status == 200)
+      break;
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_NE(ready.body.find(R"("code":"unavailable")"), std::string::npos);
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << ready.body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(ready.body.find(R"("directory":{"caught_up":true)"),
+            std::string::npos)
+    << ready.body;
+  EXPECT_EQ(ready.header("cache-control"), "no-store");
+
+  call("GET", "/health");
+  auto metrics = call("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const auto& text = metrics.body;
+  for (auto family : {"larder_http_requests_total{route=\"GET /health\"",
+                      "larder_projection_position{projection=\"directory\"}",
+                      "larder_projection_lag_events{projection=\"directory\"}",
+                      "larder_entity_actors{type=\"invoice\"}",
+                      "larder_http_connections_open"})
+    EXPECT_NE(text.find(family), std::string::npos) << family;
+  // Prometheus text format: each family declared once, its samples right
+  // after its TYPE line and before the next family's HELP.
+  std::map<std::string, int> declared;
+  std::string current;
+  std::istringstream lines{text};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      current = line.substr(7, line.find(' ', 7) - 7);
+      ++declared[current];
+    } else if (!line.empty() && line[0] != '#') {
+      auto name = line.substr(0, line.find_first_of("{ "));
+      for (auto suffix : {"_bucket", "_sum", "_count"})
+        if (name != current && name.ends_with(suffix)
+            && name.substr(0, name.size() - std::strlen(suffix)) == current)
+          name = current;
+      EXPECT_EQ(name, current) << "sample outside its family: " << line;
+    }
+  }
+  for (const auto& [name, n] : declared)
+    EXPECT_EQ(n, 1) << name << " declared " << n << " times";
+}
