@@ -25,22 +25,27 @@ http::edge_options edge_options_from(const config& cfg) {
   if (!std::filesystem::is_directory(o.web_root))
     o.web_root.clear();
   o.mail_domain = cfg.mail_domain;
-  auto policy = [](const std::string& text, double scale = 1) {
+  // load_config checked every rate it read; a config made in code may leave
+  // them empty, which keeps edge_options' defaults.
+  auto policy = [](const std::string& text, http::bucket_policy fallback,
+                   double scale = 1) {
     auto r = parse_rate(text);
-    // load_config checked every rate.
+    if (!r)
+      return fallback;
     return http::bucket_policy{r->first * scale, r->second * scale};
   };
-  o.signin_limit = policy(cfg.rate_signin);
-  o.webhook_limit = policy(cfg.rate_webhooks);
-  o.api_user_limit = policy(cfg.rate_api);
-  o.api_address_limit = policy(cfg.rate_api, 2);
+  o.signin_limit = policy(cfg.rate_signin, o.signin_limit);
+  o.webhook_limit = policy(cfg.rate_webhooks, o.webhook_limit);
+  o.api_user_limit = policy(cfg.rate_api, o.api_user_limit);
+  o.api_address_limit = policy(cfg.rate_api, o.api_address_limit, 2);
   return o;
 }
 
 http::server_options server_options_from(const config& cfg) {
   http::server_options o;
   auto colon = cfg.http_addr.rfind(':');
-  o.host = cfg.http_addr.substr(0, colon);
+  if (!cfg.http_addr.empty())
+    o.host = cfg.http_addr.substr(0, colon);
   if (colon != std::string::npos)
     o.port =
       static_cast<std::uint16_t>(std::stoi(cfg.http_addr.substr(colon + 1)));
