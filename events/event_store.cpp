@@ -420,18 +420,25 @@ expected<append_result> event_store::append(const append_request& request) {
   return std::move(append_batch(std::span{&request, 1})[0]);
 }
 
+std::vector<recorded_event>
+event_store::read_stream_in(pqxx::transaction_base& txn,
+                            std::string_view stream_id,
+                            std::int64_t from_version, std::size_t limit) {
+  std::vector<recorded_event> out;
+  auto rows = txn.exec_params(read_stream_sql, std::string{stream_id},
+                              from_version, static_cast<std::int64_t>(limit));
+  out.reserve(rows.size());
+  for (const auto& row : rows)
+    out.push_back(to_event(row));
+  return out;
+}
+
 expected<std::vector<recorded_event>>
 event_store::read_stream(std::string_view stream_id, std::int64_t from_version,
                          std::size_t limit) {
   try {
     pqxx::read_transaction txn{conn()};
-    std::vector<recorded_event> out;
-    auto rows = txn.exec_params(read_stream_sql, std::string{stream_id},
-                                from_version, static_cast<std::int64_t>(limit));
-    out.reserve(rows.size());
-    for (const auto& row : rows)
-      out.push_back(to_event(row));
-    return out;
+    return read_stream_in(txn, stream_id, from_version, limit);
   } catch (const pqxx::failure&) {
     conn_.reset();
     return make_error(errc::unavailable, "the event store is unavailable");

@@ -100,6 +100,12 @@ class event_store {
   read_stream(std::string_view stream_id, std::int64_t from_version = 1,
               std::size_t limit = 100000);
 
+  /// `read_stream` inside a caller's transaction (the audit history reads
+  /// through the edge's database pool). Throws libpqxx exceptions.
+  static std::vector<recorded_event>
+  read_stream_in(pqxx::transaction_base& txn, std::string_view stream_id,
+                 std::int64_t from_version = 1, std::size_t limit = 100000);
+
   /// The stream's current version and head hash; empty if it has none.
   expected<std::optional<stream_head>> head(std::string_view stream_id);
 
