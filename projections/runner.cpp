@@ -25,7 +25,16 @@ constexpr auto create_checkpoint_sql =
 
 constexpr auto advance_checkpoint_sql =
   "UPDATE es.checkpoints"
-  "   SET last_xid = $2::xid8, last_position = $3, updated_at = now()"
+  "   SET last_xid = $2::xid8, last_position = $3, updated_at = now(),"
+  "       last_error = '', failed_at = NULL"
+  " WHERE name = $1";
+
+constexpr auto note_failure_sql =
+  "UPDATE es.checkpoints SET last_error = $2, failed_at = now()"
+  " WHERE name = $1";
+
+constexpr auto clear_failure_sql =
+  "UPDATE es.checkpoints SET last_error = '', failed_at = NULL"
   " WHERE name = $1";
 
 /// Bounded: counts index entries after the checkpoint, at most $3.
@@ -100,6 +109,27 @@ projection_runner::connection_holder& projection_runner::conn() {
 // -- batches ------------------------------------------------------------------
 
 expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
+  auto done = apply_batch(limit);
+  // Where `larder projections status` can see it; best effort, since the
+  // database may be what failed. A batch that moves the checkpoint clears
+  // it too; an empty one after a failure clears it here.
+  if (conn_ && (!done || failure_noted_)) {
+    try {
+      pqxx::work txn{conn_->conn};
+      if (done)
+        txn.exec_params(clear_failure_sql, model_.name);
+      else
+        txn.exec_params(note_failure_sql, model_.name, done.error().message);
+      txn.commit();
+      failure_noted_ = !done;
+    } catch (const std::exception&) {
+      conn_.reset();
+    }
+  }
+  return done;
+}
+
+expected<std::size_t> projection_runner::apply_batch(std::size_t limit) {
   // Whatever ends the batch early, a buffering model forgets the batch.
   struct discard_unless_committed {
     const read_model& model;

@@ -78,9 +78,11 @@ class projection_runner {
   /// batch consumed (applied or skipped); fewer than `limit` means the
   /// model has caught up with what the fence lets through.
   ///
-  /// On failure nothing of the batch is kept. An event the model cannot
-  /// apply (a poison event) fails every retry in the same place, with an
-  /// error naming its global position and type; the runner never passes it.
+  /// On failure nothing of the batch is kept, and the error is noted in the
+  /// checkpoint row (`last_error`, `failed_at`) until a batch commits. An event
+  /// the model cannot apply (a poison event) fails every retry in the same
+  /// place, with an error naming its global position and type; the runner never
+  /// passes it.
   expected<std::size_t> run_batch(std::size_t limit = default_batch);
 
   /// Waits up to `timeout` for a commit to the log (LISTEN on
@@ -105,6 +107,9 @@ class projection_runner {
  private:
   struct connection_holder;
 
+  /// `run_batch` without noting its failure in the checkpoint row.
+  expected<std::size_t> apply_batch(std::size_t limit);
+
   /// The open connection, opened (and listening) again if there is none.
   connection_holder& conn();
 
@@ -113,6 +118,9 @@ class projection_runner {
   std::shared_ptr<const events::catalog> catalog_;
   std::unique_ptr<connection_holder> conn_;
   events::log_position position_;
+  // True at first: a failure an earlier process noted is cleared by the
+  // first batch that succeeds.
+  bool failure_noted_ = true;
 };
 
 } // namespace larder::projections

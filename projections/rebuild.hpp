@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/catalog.hpp"
+#include "events/error.hpp"
+#include "projections/runner.hpp"
+
+/// Operating read models from the command line (`larder projections
+/// status|rebuild`): where each stands, and rebuilding one from the whole
+/// log while the old tables keep serving. No CAF.
+namespace larder::projections {
+
+/// A read model's checkpoint as the database holds it.
+struct projection_report {
+  std::string name;
+  std::int64_t last_position = 0;
+  /// Events after the checkpoint (counted up to a cap of 1,000,000).
+  std::int64_t lag_events = 0;
+  /// How long the oldest event not yet applied has waited; 0 when none.
+  double lag_seconds = 0;
+  /// RFC 3339 UTC; empty before the first batch.
+  std::string updated_at;
+  /// Why its last batch failed; empty while healthy.
+  std::string last_error;
+};
+
+/// The reports of `names`, in that order. A model that never ran reports
+/// position 0 and the whole log as its lag.
+expected<std::vector<projection_report>>
+projection_reports(const std::string& database_url,
+                   const std::vector<std::string>& names);
+
+struct rebuild_report {
+  std::string name;
+  std::int64_t events = 0;
+  double seconds = 0;
+};
+
+/// Rebuilds `model` from the start of the log into a fresh copy of its
+/// schema (`<schema>_rebuild`: every table copied empty with its indexes and
+/// grants), while the live tables keep serving queries and the live runner
+/// keeps applying. When the copy has caught up, one transaction locks the
+/// live checkpoint (pausing the live runner), lets the copy apply whatever
+/// is left, renames the schemas, moves the live checkpoint to the copy's
+/// position and drops the old tables: readers see the old tables or the
+/// new, never a mix.
+///
+/// Needs the owner's URL (`LARDER_MIGRATE_URL`): it creates and renames
+/// schemas. Only models with a `schema` can be rebuilt. `progress` is told
+/// the events consumed so far after each batch.
+expected<rebuild_report>
+rebuild(const std::string& owner_url, read_model model,
+        std::shared_ptr<const events::catalog> catalog,
+        std::function<void(std::int64_t)> progress = {},
+        std::size_t batch = 5000);
+
+} // namespace larder::projections
