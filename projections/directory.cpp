@@ -20,31 +20,31 @@ using domain::user_entity;
 // leaves the row as once), so a replayed log converges on the same tables.
 
 constexpr auto insert_user_sql =
-  "INSERT INTO rm.users (user_id, email, display_name, global_admin,"
+  "INSERT INTO users (user_id, email, display_name, global_admin,"
   "                      founding_admin, registered_at)"
   " VALUES ($1::uuid, $2, NULLIF($3, ''), $4::boolean, $5::boolean,"
   "         $6::timestamptz)"
   " ON CONFLICT (user_id) DO NOTHING";
 
 constexpr auto signed_in_sql =
-  "UPDATE rm.users SET last_signed_in_at = $2::timestamptz"
+  "UPDATE users SET last_signed_in_at = $2::timestamptz"
   " WHERE user_id = $1::uuid";
 
 constexpr auto disable_user_sql =
-  "UPDATE rm.users SET disabled = true WHERE user_id = $1::uuid";
+  "UPDATE users SET disabled = true WHERE user_id = $1::uuid";
 
 constexpr auto set_global_admin_sql =
-  "UPDATE rm.users SET global_admin = $2::boolean WHERE user_id = $1::uuid";
+  "UPDATE users SET global_admin = $2::boolean WHERE user_id = $1::uuid";
 
 constexpr auto insert_tenant_sql =
-  "INSERT INTO rm.tenants (tenant_id, name, brand, region, currency,"
+  "INSERT INTO tenants (tenant_id, name, brand, region, currency,"
   "                        inbound_alias, created_at)"
   " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::timestamptz)"
   " ON CONFLICT (tenant_id) DO NOTHING";
 
 /// Inviting again replaces the pending invitation (its role may differ).
 constexpr auto upsert_invitation_sql =
-  "INSERT INTO rm.invitations (tenant_id, email, role, invited_by,"
+  "INSERT INTO invitations (tenant_id, email, role, invited_by,"
   "                            invited_at)"
   " VALUES ($1::uuid, $2, $3, $4::uuid, $5::timestamptz)"
   " ON CONFLICT (tenant_id, email) DO UPDATE"
@@ -53,36 +53,36 @@ constexpr auto upsert_invitation_sql =
 
 /// Joining uses up the invitation: the CTE deletes it in the same statement.
 constexpr auto join_sql =
-  "WITH used AS (DELETE FROM rm.invitations"
+  "WITH used AS (DELETE FROM invitations"
   "               WHERE tenant_id = $1::uuid AND email = $3)"
-  " INSERT INTO rm.memberships (tenant_id, user_id, email, role, joined_at)"
+  " INSERT INTO memberships (tenant_id, user_id, email, role, joined_at)"
   " VALUES ($1::uuid, $2::uuid, $3, $4, $5::timestamptz)"
   " ON CONFLICT (tenant_id, user_id) DO UPDATE"
   "   SET email = excluded.email, role = excluded.role,"
   "       joined_at = excluded.joined_at";
 
 constexpr auto change_role_sql =
-  "UPDATE rm.memberships SET role = $3"
+  "UPDATE memberships SET role = $3"
   " WHERE tenant_id = $1::uuid AND user_id = $2::uuid";
 
-constexpr auto remove_member_sql = "DELETE FROM rm.memberships WHERE tenant_id "
+constexpr auto remove_member_sql = "DELETE FROM memberships WHERE tenant_id "
                                    "= $1::uuid AND user_id = $2::uuid";
 
 constexpr auto revoke_invitation_sql =
-  "DELETE FROM rm.invitations WHERE tenant_id = $1::uuid AND email = $2";
+  "DELETE FROM invitations WHERE tenant_id = $1::uuid AND email = $2";
 
 /// Added and updated alike carry the whole sender as it is after the event.
 constexpr auto upsert_sender_sql =
-  "INSERT INTO rm.whatsapp_senders (tenant_id, number, label, enabled)"
+  "INSERT INTO whatsapp_senders (tenant_id, number, label, enabled)"
   " VALUES ($1::uuid, $2, $3, $4::boolean)"
   " ON CONFLICT (tenant_id, number) DO UPDATE"
   "   SET label = excluded.label, enabled = excluded.enabled";
 
 constexpr auto remove_sender_sql =
-  "DELETE FROM rm.whatsapp_senders WHERE tenant_id = $1::uuid AND number = $2";
+  "DELETE FROM whatsapp_senders WHERE tenant_id = $1::uuid AND number = $2";
 
 constexpr auto deactivate_tenant_sql =
-  "UPDATE rm.tenants SET deactivated = true, deactivation_reason = $2"
+  "UPDATE tenants SET deactivated = true, deactivation_reason = $2"
   " WHERE tenant_id = $1::uuid";
 
 // -- SQL: queries -------------------------------------------------------------
@@ -365,6 +365,8 @@ page<Row> page_of(pqxx::transaction_base& txn, const char* count_sql,
 read_model directory_model() {
   read_model m;
   m.name = "directory";
+  // apply names its tables unqualified, so a rebuild can aim it at a copy.
+  m.schema = "rm";
   m.event_types = {domain::user_registered::type,
                    domain::signed_in::type,
                    domain::user_disabled::type,

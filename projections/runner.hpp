@@ -42,7 +42,8 @@ struct read_model {
   /// `public`), so `apply` and `flush` name their tables unqualified and a
   /// rebuild can run the same code against a fresh copy of the schema.
   /// Queries name the live tables qualified (`rm_invoices.invoices`).
-  /// Empty for models whose SQL names its schema itself (`directory`).
+  /// Empty for a model whose SQL names its schema itself; it cannot be
+  /// rebuilt into a copy.
   std::string schema;
   /// Optional. Called once per batch after the last `apply`, in the same
   /// transaction and before the checkpoint moves, for models that buffer

@@ -379,6 +379,8 @@ TEST_F(directory_test, applying_the_log_again_changes_nothing) {
   {
     pqxx::connection conn{db.app_url()};
     pqxx::work txn{conn};
+    // As the runner does: apply names the model's tables unqualified.
+    txn.exec("SET LOCAL search_path TO " + model.schema + ", public");
     for (const auto& ev : log_batch->events) {
       auto failed = model.apply(txn, ev);
       ASSERT_FALSE(failed) << failed->message;
