@@ -21,6 +21,8 @@
 #include "events/migrations.hpp"
 #include "http/auth_store.hpp"
 #include "http/token.hpp"
+#include "projections/models.hpp"
+#include "projections/rebuild.hpp"
 
 namespace larder::app {
 
@@ -221,6 +223,77 @@ int verify(const config& cfg, const std::string& tenant) {
   }
   spdlog::info("verify: {} events in {} streams, every hash chain intact",
                report->events, report->streams);
+  return 0;
+}
+
+int projections_status(const config& cfg) {
+  std::vector<std::string> names;
+  for (const auto& m : projections::all_models())
+    names.push_back(m.name);
+  auto reports = projections::projection_reports(cfg.database_url, names);
+  if (!reports) {
+    spdlog::error("projections: {}", reports.error().message);
+    return 1;
+  }
+  std::printf("%-12s %12s %12s %10s  %-27s %s\n", "projection", "position",
+              "lag events", "lag s", "updated", "last error");
+  bool healthy = true;
+  for (const auto& r : *reports) {
+    std::printf("%-12s %12lld %12lld %10.1f  %-27s %s\n", r.name.c_str(),
+                static_cast<long long>(r.last_position),
+                static_cast<long long>(r.lag_events), r.lag_seconds,
+                r.updated_at.empty() ? "never" : r.updated_at.c_str(),
+                r.last_error.empty() ? "-" : r.last_error.c_str());
+    healthy = healthy && r.last_error.empty();
+  }
+  return healthy ? 0 : 1;
+}
+
+int projections_rebuild(const config& cfg, const std::string& name) {
+  auto models = projections::all_models();
+  std::vector<projections::read_model> chosen;
+  std::string known;
+  for (auto& m : models) {
+    known += (known.empty() ? "" : ", ") + m.name;
+    if (name == "--all" || name == m.name)
+      chosen.push_back(std::move(m));
+  }
+  if (chosen.empty()) {
+    spdlog::error("projections rebuild: no projection named '{}' (one of: "
+                  "{}; or --all)",
+                  name, known);
+    return 2;
+  }
+  auto catalog = make_domain_catalog();
+  std::int64_t total = 0;
+  double seconds = 0;
+  for (auto& m : chosen) {
+    auto model_name = m.name;
+    spdlog::info("rebuilding {} ...", model_name);
+    std::int64_t next_note = 100000;
+    auto done = projections::rebuild(
+      cfg.migrate_url, std::move(m), catalog, [&](std::int64_t consumed) {
+        if (consumed >= next_note) {
+          spdlog::info("  {}: {} events", model_name, consumed);
+          next_note += 100000;
+        }
+      });
+    if (!done) {
+      spdlog::error("projections rebuild {}: {}", model_name,
+                    done.error().message);
+      return 1;
+    }
+    spdlog::info("rebuilt {}: {} events in {:.2f} s ({:.0f} events/s)",
+                 done->name, done->events, done->seconds,
+                 done->seconds > 0 ? done->events / done->seconds : 0.0);
+    total += done->events;
+    seconds += done->seconds;
+  }
+  if (chosen.size() > 1)
+    spdlog::info("rebuilt {} projections: {} events in {:.2f} s ({:.0f} "
+                 "events/s)",
+                 chosen.size(), total, seconds,
+                 seconds > 0 ? total / seconds : 0.0);
   return 0;
 }
 

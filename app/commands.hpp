@@ -25,4 +25,12 @@ int verify(const config& cfg, const std::string& tenant);
 /// The version of this build.
 const char* version() noexcept;
 
+/// `larder projections status`: each read model's position, lag and last
+/// error, as a table.
+int projections_status(const config& cfg);
+
+/// `larder projections rebuild NAME|--all`: rebuilds read models from the
+/// whole log while the server keeps serving (needs LARDER_MIGRATE_URL).
+int projections_rebuild(const config& cfg, const std::string& name);
+
 } // namespace larder::app

@@ -18,6 +18,17 @@ int main(int argc, char** argv) {
     "verify", "recompute every hash chain and name the first broken event");
   std::string tenant;
   verify->add_option("--tenant", tenant, "check one tenant's streams only");
+  auto* projections =
+    cli.add_subcommand("projections", "inspect and rebuild the read models");
+  projections->require_subcommand(1);
+  auto* status = projections->add_subcommand(
+    "status", "each read model's position, lag and last error");
+  auto* rebuild = projections->add_subcommand(
+    "rebuild", "rebuild read models from the whole log while serving");
+  std::string model;
+  rebuild->add_option("name", model, "a projection's name, or --all");
+  bool all = false;
+  rebuild->add_flag("--all", all, "rebuild every projection");
   auto* version = cli.add_subcommand("version", "print the version");
   CLI11_PARSE(cli, argc, argv);
 
@@ -39,5 +50,14 @@ int main(int argc, char** argv) {
     return larder::app::migrate(*cfg);
   if (verify->parsed())
     return larder::app::verify(*cfg, tenant);
+  if (status->parsed())
+    return larder::app::projections_status(*cfg);
+  if (rebuild->parsed()) {
+    if (all == !model.empty()) {
+      spdlog::error("projections rebuild: name one projection or --all");
+      return 2;
+    }
+    return larder::app::projections_rebuild(*cfg, all ? "--all" : model);
+  }
   return 2;
 }

@@ -8,7 +8,7 @@
 #include "actors/projection_actor.hpp"
 #include "actors/reader_pool.hpp"
 #include "actors/registries.hpp"
-#include "projections/directory.hpp"
+#include "projections/models.hpp"
 
 namespace larder::app {
 
@@ -74,8 +74,9 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.db = spawn_db_pool(sys, cfg.database_url, 4);
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
-  rt->projections_.push_back(caf::actor_cast<caf::actor>(spawn_projection(
-    sys, cfg.database_url, projections::directory_model(), catalog)));
+  for (auto& model : projections::all_models())
+    rt->projections_.push_back(caf::actor_cast<caf::actor>(
+      spawn_projection(sys, cfg.database_url, std::move(model), catalog)));
   s.projections = rt->projections_;
   rt->edge_ = http::spawn_edge(sys, std::move(edge), s);
   auto bound = http::spawn_server(sys, std::move(server), rt->edge_);

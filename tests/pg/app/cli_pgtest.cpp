@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "actors/platform/platform.hpp"
 #include "events/event_store.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -158,6 +159,52 @@ TEST(cli, verify_passes_then_names_a_tampered_event) {
   EXPECT_NE(broken.output.find("BROKEN at stream invoice-9 version 2"),
             std::string::npos)
     << broken.output;
+}
+
+TEST(cli, projections_status_and_rebuild) {
+  test_database db;
+  event_store store{db.app_url()};
+  // A user registered before any projection ran.
+  auto user = uuid::make_v7();
+  auto req =
+    make_append("user-" + user.to_string(), larder::domain::platform_tenant_id,
+                0, genesis_hash, 1,
+                R"({"user_id":")" + user.to_string()
+                  + R"(","email":"ana@example.com","display_name":"Ana",)"
+                    R"("global_admin":false,"founding_admin":false})");
+  req.stream_type = "user";
+  req.events[0].event_type = "UserRegistered";
+  auto appended = store.append(req);
+  ASSERT_TRUE(appended) << appended.error().message;
+  cli c{db};
+  auto before = c.run({"projections", "status"});
+  EXPECT_EQ(before.code, 0) << before.output;
+  EXPECT_NE(before.output.find("directory"), std::string::npos);
+  EXPECT_NE(before.output.find("never"), std::string::npos) << before.output;
+
+  auto rebuilt = c.run({"projections", "rebuild", "directory"});
+  EXPECT_EQ(rebuilt.code, 0) << rebuilt.output;
+  EXPECT_NE(rebuilt.output.find("rebuilt directory: 1 events"),
+            std::string::npos)
+    << rebuilt.output;
+  {
+    pqxx::connection conn{db.app_url()};
+    pqxx::read_transaction txn{conn};
+    EXPECT_EQ(txn.exec1("SELECT email FROM rm.users")[0].as<std::string>(),
+              "ana@example.com");
+  }
+  auto after = c.run({"projections", "status"});
+  EXPECT_EQ(after.code, 0) << after.output;
+  EXPECT_EQ(after.output.find("never"), std::string::npos) << after.output;
+
+  auto unknown = c.run({"projections", "rebuild", "nope"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.output.find("no projection named 'nope'"),
+            std::string::npos)
+    << unknown.output;
+  EXPECT_EQ(c.run({"projections", "rebuild"}).code, 2);
+  auto all = c.run({"projections", "rebuild", "--all"});
+  EXPECT_EQ(all.code, 0) << all.output;
 }
 
 TEST(cli, serve_refuses_an_unreachable_database_with_a_clear_message) {
