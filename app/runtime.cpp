@@ -8,6 +8,7 @@
 #include "actors/projection_actor.hpp"
 #include "actors/reader_pool.hpp"
 #include "actors/registries.hpp"
+#include "http/live_feed.hpp"
 #include "projections/models.hpp"
 
 namespace larder::app {
@@ -74,7 +75,13 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.db = spawn_db_pool(sys, cfg.database_url, 4);
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
-  for (auto& model : projections::all_models())
+  s.feed = http::spawn_live_feed(sys, {});
+  auto models = projections::all_models();
+  models.push_back(
+    http::live_model([feed = s.feed](std::vector<http::feed_item> items) {
+      caf::anon_send(feed, caf::forward_atom_v, std::move(items));
+    }));
+  for (auto& model : models)
     rt->projections_.push_back(caf::actor_cast<caf::actor>(
       spawn_projection(sys, cfg.database_url, std::move(model), catalog)));
   s.projections = rt->projections_;
@@ -118,6 +125,7 @@ void runtime::stop() {
     stop_one(a);
   for (const auto& p : projections_)
     stop_one(p);
+  stop_one(services_.feed);
   stop_one(services_.mail);
   stop_one(services_.db);
   if (writer_) {

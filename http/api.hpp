@@ -243,6 +243,7 @@ namespace handlers {
 void health(const call_ptr&);
 void ready(const call_ptr&);
 void metrics(const call_ptr&);
+void event_stream(const call_ptr&);
 
 // http/api_auth.cpp
 void magic_request(const call_ptr&);

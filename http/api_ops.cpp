@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "http/api.hpp"
+#include "http/live_feed.hpp"
 #include "http/server.hpp"
 
 /// /health, /ready and /metrics.
@@ -204,6 +205,30 @@ void ready(const call_ptr& c) {
       [c, no_store](const caf::error&) {
         c->reply(no_store(error_response(503, "unavailable",
                                          "the database cannot be reached")));
+      });
+}
+
+void event_stream(const call_ptr& c) {
+  auto feed = c->self->state.services.feed;
+  if (!feed) {
+    c->fail(make_error(errc::unavailable, "live updates are not available"));
+    return;
+  }
+  c->self
+    ->request(feed, std::chrono::seconds(5), caf::subscribe_atom_v,
+              *c->who->tenant_id, c->who->user_id)
+    .then(
+      [c, feed](std::uint64_t token) {
+        response res;
+        res.set("Content-Type", "text/event-stream; charset=utf-8");
+        res.set("Cache-Control", "no-store");
+        res.body = stream_preamble;
+        res.stream_owner = feed;
+        res.stream_token = token;
+        c->reply(std::move(res));
+      },
+      [c](const caf::error& e) {
+        c->fail(from_caf_error(e));
       });
 }
 

@@ -73,6 +73,8 @@ struct edge_services {
   /// Projection runners, each answering `(caf::get_atom)` with its
   /// `projection_status`, for /ready and /metrics.
   std::vector<caf::actor> projections;
+  /// http/live_feed: the Server-Sent Events of /api/events/stream.
+  caf::actor feed;
 };
 
 caf::actor spawn_edge(caf::actor_system& sys, edge_options options,

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "events/error.hpp"
@@ -42,6 +43,15 @@ struct response {
   /// which the broker adds to every response.
   header_list headers;
   std::string body;
+
+  /// A stream (Server-Sent Events): the broker writes the head and `body`
+  /// without a Content-Length, keeps the connection open and hands it to
+  /// `stream_owner`, sending it `(caf::join_atom, stream_token, serial)`.
+  /// The owner then writes with `(caf::forward_atom, serial, chunk)` and
+  /// ends it with `(caf::close_atom, serial)`; when the connection ends
+  /// for any other reason the owner gets `(caf::leave_atom, stream_token)`.
+  caf::actor stream_owner;
+  std::uint64_t stream_token = 0;
 
   response& set(std::string name, std::string value);
 };

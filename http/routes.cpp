@@ -90,6 +90,9 @@ const std::vector<route>& routes() {
      "Approve, reject or mark paid many invoices"},
     {"POST", "/api/invoices/status", tenant_reader, api, true, h::poll_status,
      "Statuses of many invoices"},
+    // Live updates.
+    {"GET", "/api/events/stream", tenant_reader, api, false, h::event_stream,
+     "Server-Sent Events: the tenant's invoice changes as they happen"},
     // Platform administration.
     {"GET", "/api/admin/allowlist", global_admin, api, false, h::allowlist,
      "Allowlist"},

@@ -60,6 +60,10 @@ struct connection {
   bool closing = false;
   bool reading = true;
   clock::time_point last_activity;
+
+  /// Set once a stream response went out: the owner writes the rest.
+  caf::actor stream_owner;
+  std::uint64_t stream_token = 0;
 };
 
 connection* conn_of(http_parser* p) {
@@ -264,17 +268,38 @@ void write_response(broker_ptr self, connection& c, const response& res,
     append("\r\n");
   }
   append(self->state.options.common_headers);
-  append("Content-Length: ");
-  append(std::to_string(res.body.size()));
-  append(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+  if (res.stream_owner) {
+    // Delimited by the end of the connection; no proxy may buffer it.
+    append("X-Accel-Buffering: no\r\nConnection: close\r\n\r\n");
+  } else {
+    append("Content-Length: ");
+    append(std::to_string(res.body.size()));
+    append(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+  }
   if (!head)
     append(res.body);
   self->flush(c.handle);
 }
 
+/// Tells a stream's owner that its connection is gone (once).
+void end_stream(connection& c) {
+  if (c.stream_owner) {
+    caf::anon_send(c.stream_owner, caf::leave_atom_v, c.stream_token);
+    c.stream_owner = nullptr;
+  }
+}
+
 void close_connection(broker_ptr self, connection& c) {
   c.closing = true;
+  end_stream(c);
   self->close(c.handle);
+}
+
+connection* by_serial(broker_ptr self, std::uint64_t serial) {
+  for (auto& [hdl, c] : self->state.conns)
+    if (c->serial == serial && !c->closing)
+      return c.get();
+  return nullptr;
 }
 
 /// Writes every answer that is ready, in order; closes after the last one
@@ -286,6 +311,22 @@ void write_ready(broker_ptr self, connection& c) {
       break;
     bool keep = i->second.second && !self->state.draining;
     bool head = c.is_head[i->first];
+    if (auto& res = *i->second.first; res.stream_owner && !head) {
+      // The connection now belongs to the stream: what the client sends is
+      // ignored (requests pipelined behind it are dropped), though still
+      // read so that its closing is noticed, and it never idles out.
+      write_response(self, c, res, false, true);
+      c.stream_owner = res.stream_owner;
+      c.stream_token = res.stream_token;
+      c.pending.clear();
+      c.is_head.clear();
+      if (!c.reading) {
+        c.reading = true;
+        self->trigger(c.handle);
+      }
+      self->send(c.stream_owner, caf::join_atom_v, c.stream_token, c.serial);
+      return;
+    }
     write_response(self, c, *i->second.first, head, !keep);
     c.is_head.erase(i->first);
     c.pending.erase(i);
@@ -358,7 +399,7 @@ void dispatch(broker_ptr self, connection& c, request req, bool keep_alive) {
 }
 
 void on_data(broker_ptr self, connection& c, const std::vector<char>& buf) {
-  if (c.closing)
+  if (c.closing || c.stream_owner)
     return;
   c.last_activity = clock::now();
   auto parsed =
@@ -401,7 +442,8 @@ void check_timeouts(broker_ptr self) {
         ++self->state.stats.timeouts;
         refuse(self, *c, 408, "the request took too long to arrive");
       }
-    } else if (c->pending.empty() && now - c->last_activity > o.idle_timeout) {
+    } else if (c->pending.empty() && !c->stream_owner
+               && now - c->last_activity > o.idle_timeout) {
       close_connection(self, *c);
     }
   }
@@ -472,8 +514,12 @@ caf::behavior server(broker_ptr self, server_options options,
         on_data(self, *i->second, msg.buf);
     },
     [self](const caf::io::connection_closed_msg& msg) {
-      if (self->state.conns.erase(msg.handle) > 0)
+      auto i = self->state.conns.find(msg.handle);
+      if (i != self->state.conns.end()) {
+        end_stream(*i->second);
+        self->state.conns.erase(i);
         --self->state.stats.connections_open;
+      }
       if (self->state.draining && self->state.conns.empty())
         self->quit();
     },
@@ -513,6 +559,20 @@ caf::behavior server(broker_ptr self, server_options options,
     },
     [self](caf::get_atom) {
       return self->state.stats;
+    },
+    [self](caf::forward_atom, std::uint64_t serial, const std::string& chunk) {
+      auto* c = by_serial(self, serial);
+      if (!c || !c->stream_owner)
+        return;
+      auto& out = self->wr_buf(c->handle);
+      out.insert(out.end(), chunk.begin(), chunk.end());
+      self->flush(c->handle);
+    },
+    [self](caf::close_atom, std::uint64_t serial) {
+      if (auto* c = by_serial(self, serial); c && c->stream_owner) {
+        c->stream_owner = nullptr; // the owner knows
+        close_connection(self, *c);
+      }
     },
   };
 }

@@ -191,6 +191,8 @@ expected<std::size_t> projection_runner::apply_batch(std::size_t limit) {
     txn.commit();
     guard.committed = true;
     position_ = batch.next;
+    if (model_.committed)
+      model_.committed();
     return batch.events.size();
   } catch (const pqxx::broken_connection&) {
     return unavailable("the database connection was lost");

@@ -52,6 +52,9 @@ struct read_model {
   /// Optional. Called when a batch fails, so a buffering model drops what
   /// `apply` collected; the batch is retried from the checkpoint.
   std::function<void()> discard;
+  /// Optional. Called after the batch committed, e.g. to announce what it
+  /// changed; must not throw.
+  std::function<void()> committed;
 };
 
 /// Runs one read model over its own PostgreSQL connection. Blocking: it

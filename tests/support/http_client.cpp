@@ -56,6 +56,19 @@ int on_complete(http_parser* p) {
   return 0;
 }
 
+/// A Server-Sent Events stream never completes: its answer is the head,
+/// and the events are read after it with `read_some`.
+int on_head(http_parser* p) {
+  auto s = static_cast<parse_state*>(p->data);
+  for (const auto& [k, v] : s->answer.headers)
+    if (k == "content-type" && v.starts_with("text/event-stream")) {
+      s->answer.status = static_cast<int>(p->status_code);
+      s->done = true;
+      http_parser_pause(p, 1);
+    }
+  return 0;
+}
+
 } // namespace
 
 std::string http_answer::header(std::string_view name) const {
@@ -118,6 +131,7 @@ http_connection::read_answer(std::chrono::milliseconds timeout) {
   settings.on_header_value = on_value;
   settings.on_body = on_body;
   settings.on_message_complete = on_complete;
+  settings.on_headers_complete = on_head;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string pending = std::move(buffer_);
   buffer_.clear();
@@ -147,6 +161,25 @@ http_connection::read_answer(std::chrono::milliseconds timeout) {
       eof = true;
     else
       pending.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::string http_connection::read_some(std::chrono::milliseconds timeout) {
+  std::string out = std::move(buffer_);
+  buffer_.clear();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    pollfd pfd{fd_, POLLIN, 0};
+    if (left.count() <= 0
+        || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
+      return out;
+    char buf[4096];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0)
+      return out;
+    out.append(buf, static_cast<std::size_t>(n));
   }
 }
 

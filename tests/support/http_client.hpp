@@ -33,9 +33,13 @@ class http_connection {
 
   bool send_raw(std::string_view bytes);
   /// Reads one answer; empty optional when the server closed the connection
-  /// first or nothing arrived within `timeout`.
+  /// first or nothing arrived within `timeout`. For an event stream
+  /// (`text/event-stream`) the answer is its head and what came with it.
   std::optional<http_answer>
   read_answer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Every byte that arrives within `timeout` (after an answer's head: a
+  /// stream's events), until then or until the server closes.
+  std::string read_some(std::chrono::milliseconds timeout);
   /// Whether the server closed the connection within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
 

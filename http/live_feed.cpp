@@ -1,0 +1,154 @@
+#include "http/live_feed.hpp"
+
+#include <map>
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/invoice/invoice.hpp"
+#include "events/json_writer.hpp"
+
+namespace larder::http {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+/// A stream from its subscription until its connection ends.
+struct stream {
+  events::uuid tenant;
+  events::uuid user;
+  /// Set when the broker has written the head and handed the connection
+  /// over.
+  caf::actor broker;
+  std::uint64_t serial = 0;
+  clock::time_point subscribed;
+};
+
+struct feed_state {
+  static inline const char* name = "larder.live_feed";
+
+  live_feed_options options;
+  std::uint64_t next_token = 1;
+  std::map<std::uint64_t, stream> streams;
+};
+
+/// A subscription whose response never reached the broker (the client
+/// left first) is forgotten after this.
+constexpr auto unjoined_limit = std::chrono::seconds(60);
+
+std::string sse_message(const feed_item& item) {
+  events::json_writer w;
+  w.begin_object()
+    .field("id", item.id)
+    .field("type", item.type)
+    .field("position", item.position)
+    .end_object();
+  return "id: " + std::to_string(item.position) + "\nevent: " + item.kind
+         + "\ndata: " + w.str() + "\n\n";
+}
+
+caf::behavior live_feed(caf::stateful_actor<feed_state>* self,
+                        live_feed_options options) {
+  self->state.options = options;
+  self->delayed_send(self, options.heartbeat, caf::tick_atom_v);
+  return {
+    [self](caf::subscribe_atom, const events::uuid& tenant,
+           const events::uuid& user) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      std::size_t mine = 0;
+      for (const auto& [token, s] : st.streams)
+        mine += s.user == user ? 1 : 0;
+      if (mine >= st.options.max_streams_per_user)
+        return to_caf_error(make_error(
+          errc::rejected, "too many live update streams are open for you; "
+                          "close a tab and try again"));
+      auto token = st.next_token++;
+      st.streams[token] = {tenant, user, nullptr, 0, clock::now()};
+      return token;
+    },
+    [self](caf::join_atom, std::uint64_t token, std::uint64_t serial) {
+      auto i = self->state.streams.find(token);
+      if (i == self->state.streams.end())
+        return;
+      i->second.broker = caf::actor_cast<caf::actor>(self->current_sender());
+      i->second.serial = serial;
+    },
+    [self](caf::leave_atom, std::uint64_t token) {
+      self->state.streams.erase(token);
+    },
+    [self](caf::forward_atom, const std::vector<feed_item>& items) {
+      for (const auto& item : items) {
+        std::string text;
+        for (const auto& [token, s] : self->state.streams) {
+          if (!s.broker || s.tenant != item.tenant_id)
+            continue;
+          if (text.empty())
+            text = sse_message(item);
+          self->send(s.broker, caf::forward_atom_v, s.serial, text);
+        }
+      }
+    },
+    [self](caf::tick_atom) {
+      auto& st = self->state;
+      auto now = clock::now();
+      std::erase_if(st.streams, [now](const auto& kv) {
+        return !kv.second.broker && now - kv.second.subscribed > unjoined_limit;
+      });
+      for (const auto& [token, s] : st.streams)
+        if (s.broker)
+          self->send(s.broker, caf::forward_atom_v, s.serial,
+                     std::string{": keep-alive\n\n"});
+      self->delayed_send(self, st.options.heartbeat, caf::tick_atom_v);
+    },
+    [self](caf::get_atom) {
+      return self->state.streams.size();
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_live_feed(caf::actor_system& sys, live_feed_options options) {
+  return sys.spawn(live_feed, options);
+}
+
+projections::read_model
+live_model(std::function<void(std::vector<feed_item>)> publish) {
+  auto buffer = std::make_shared<std::vector<feed_item>>();
+  projections::read_model m;
+  m.name = "live";
+  m.event_types = {
+    domain::document_received::type,     domain::extraction_started::type,
+    domain::extraction_succeeded::type,  domain::extraction_failed::type,
+    domain::marked_not_an_invoice::type, domain::duplicate_suspected::type,
+    domain::fields_corrected::type,      domain::lines_replaced::type,
+    domain::invoice_approved::type,      domain::invoice_rejected::type,
+    domain::invoice_paid::type,          domain::invoice_marked_unpaid::type,
+    domain::reprocess_requested::type,   domain::invoice_deleted::type};
+  m.apply = [buffer](pqxx::work&,
+                     const events::recorded_event& ev) -> std::optional<error> {
+    const auto& stream_id = ev.env.stream_id;
+    auto dash = stream_id.find('-');
+    buffer->push_back(
+      {ev.env.tenant_id, "invoice",
+       dash == std::string::npos ? stream_id : stream_id.substr(dash + 1),
+       ev.env.event_type, ev.global_position});
+    return std::nullopt;
+  };
+  m.discard = [buffer] {
+    buffer->clear();
+  };
+  m.committed = [buffer, publish = std::move(publish)] {
+    if (buffer->empty())
+      return;
+    publish(std::move(*buffer));
+    buffer->clear();
+  };
+  return m;
+}
+
+} // namespace larder::http

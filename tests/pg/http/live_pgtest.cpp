@@ -1,0 +1,114 @@
+// GET /api/events/stream over real HTTP: a tenant's tabs hear about its
+// invoices as the log moves, and only about its own.
+#include "tests/pg/http/http_fixture.hpp"
+
+using namespace larder;
+using namespace larder::testing;
+
+namespace {
+
+class live_updates : public http_fixture {
+ protected:
+  /// Signs in a new owner of a new tenant; returns the session and tenant.
+  std::pair<session, std::string> owner(const std::string& email,
+                                        const std::string& alias) {
+    auto root = sign_in(root_email);
+    EXPECT_TRUE(root);
+    EXPECT_EQ(call("POST", "/api/admin/allowlist", &*root,
+                   R"({"entry":")" + email + "\"}")
+                .status,
+              201);
+    auto s = sign_in(email);
+    EXPECT_TRUE(s);
+    auto made =
+      call("POST", "/api/onboarding/complete", &*s,
+           R"({"name":"Bistro )" + alias
+             + R"(","region":"CA-QC","inbound_alias":")" + alias + "\"}");
+    EXPECT_EQ(made.status, 201) << made.body;
+    return {*s, member(made.body, "id")};
+  }
+
+  /// Opens a stream as `who`; the answer's head is read.
+  std::unique_ptr<http_connection> open(const session& who, http_answer& head) {
+    auto conn = std::make_unique<http_connection>(port);
+    conn->send_raw("GET /api/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Accept: text/event-stream\r\nCookie: larder_session="
+                   + who.cookie + "\r\n\r\n");
+    head = conn->read_answer().value_or(http_answer{});
+    return conn;
+  }
+
+  /// Reads the stream until `text` appears or `wait` passes.
+  static std::string read_until(http_connection& conn, std::string& seen,
+                                const std::string& text,
+                                std::chrono::milliseconds wait) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (seen.find(text) == std::string::npos
+           && std::chrono::steady_clock::now() < deadline)
+      seen += conn.read_some(std::chrono::milliseconds(100));
+    return seen;
+  }
+};
+
+TEST_F(live_updates, a_tenant_hears_its_invoices_and_only_its_own) {
+  start();
+  auto [alice, tenant_a] = owner("alice@a.test", "alpha-live");
+  auto [bob, tenant_b] = owner("bob@b.test", "bravo-live");
+
+  http_answer head_a, head_b;
+  auto stream_a = open(alice, head_a);
+  auto stream_b = open(bob, head_b);
+  ASSERT_EQ(head_a.status, 200) << head_a.body;
+  EXPECT_EQ(head_a.header("content-type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(head_a.header("cache-control"), "no-store");
+  EXPECT_TRUE(head_a.header("content-length").empty());
+  ASSERT_EQ(head_b.status, 200);
+
+  auto invoice = make_invoice(tenant_a).to_string();
+  std::string seen_a = head_a.body;
+  read_until(*stream_a, seen_a, "ExtractionSucceeded",
+             std::chrono::seconds(10));
+  EXPECT_NE(seen_a.find("retry: 3000\n\n"), std::string::npos) << seen_a;
+  for (auto type :
+       {"DocumentReceived", "ExtractionStarted", "ExtractionSucceeded"})
+    EXPECT_NE(seen_a.find("event: invoice\ndata: {\"id\":\"" + invoice
+                          + "\",\"type\":\"" + type + "\",\"position\":"),
+              std::string::npos)
+      << type << " missing from:\n"
+      << seen_a;
+  EXPECT_NE(seen_a.find("\nid: "), std::string::npos);
+
+  // Bob's tab heard nothing of Alice's invoice.
+  std::string seen_b = head_b.body;
+  read_until(*stream_b, seen_b, "event:", std::chrono::seconds(1));
+  EXPECT_EQ(seen_b.find("event:"), std::string::npos) << seen_b;
+  EXPECT_EQ(seen_b.find(invoice), std::string::npos);
+}
+
+TEST_F(live_updates, one_person_may_hold_only_so_many_streams) {
+  start();
+  auto [alice, tenant_a] = owner("alice@a.test", "alpha-many");
+  std::vector<std::unique_ptr<http_connection>> open_streams;
+  for (int i = 0; i < 8; ++i) {
+    http_answer head;
+    open_streams.push_back(open(alice, head));
+    ASSERT_EQ(head.status, 200) << i;
+  }
+  http_answer refused;
+  auto ninth = open(alice, refused);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("too many live update streams"),
+            std::string::npos);
+  // Closing a tab frees its place.
+  open_streams.pop_back();
+  for (int i = 0; i < 100; ++i) {
+    http_answer again;
+    auto s = open(alice, again);
+    if (again.status == 200)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "a closed stream never freed its place";
+}
+
+} // namespace
