@@ -83,19 +83,22 @@ constexpr auto head_sql =
   "SELECT tenant_id::text, stream_type, version, encode(last_hash, 'hex')"
   " FROM es.streams WHERE stream_id = $1";
 
-/// The ordering fence of DESIGN.md §4.3.
+/// The ordering fence of DESIGN.md §4.3. ORDER BY names the table's
+/// columns (`e.`): unqualified, `transaction_id` would be the output column
+/// `transaction_id::text`, sorted as text (so "1000" before "999") and
+/// without the index.
 constexpr auto read_log_sql =
-  "SELECT " LARDER_EVENT_COLUMNS " FROM es.events"
-  " WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)"
-  "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
-  " ORDER BY transaction_id, global_position LIMIT $3";
+  "SELECT " LARDER_EVENT_COLUMNS " FROM es.events e"
+  " WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)"
+  "   AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+  " ORDER BY e.transaction_id, e.global_position LIMIT $3";
 
 constexpr auto read_tenant_log_sql =
-  "SELECT " LARDER_EVENT_COLUMNS " FROM es.events"
-  " WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)"
-  "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
-  "   AND tenant_id = $4::uuid"
-  " ORDER BY transaction_id, global_position LIMIT $3";
+  "SELECT " LARDER_EVENT_COLUMNS " FROM es.events e"
+  " WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)"
+  "   AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+  "   AND e.tenant_id = $4::uuid"
+  " ORDER BY e.transaction_id, e.global_position LIMIT $3";
 
 constexpr auto verify_page_sql =
   "SELECT " LARDER_EVENT_COLUMNS

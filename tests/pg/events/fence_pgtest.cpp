@@ -155,3 +155,83 @@ TEST(fence, batches_page_through_the_log_in_order_without_repeats) {
     EXPECT_EQ(ev.env.tenant_id, tenant);
   EXPECT_TRUE(store.read_log(mine.next, 100, tenant)->events.empty());
 }
+
+namespace {
+
+/// Uses up transaction ids (one per subtransaction that writes) until the
+/// next one is at least `target`.
+void burn_xids_until(pqxx::connection& conn, std::uint64_t target) {
+  pqxx::nontransaction{conn}.exec(
+    "CREATE TEMP TABLE IF NOT EXISTS burn (n int)");
+  for (;;) {
+    auto next = std::stoull(pqxx::nontransaction{conn}
+                              .exec1("SELECT pg_current_xact_id()::text")[0]
+                              .c_str());
+    if (next + 1 >= target)
+      return;
+    auto n = std::min<std::uint64_t>(target - next - 1, 5000);
+    pqxx::nontransaction{conn}.exec(
+      "DO $$ BEGIN FOR i IN 1.." + std::to_string(n)
+      + " LOOP BEGIN INSERT INTO burn VALUES (i);"
+        " EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$");
+  }
+}
+
+} // namespace
+
+TEST(fence_order, transaction_ids_are_ordered_as_numbers_not_as_text) {
+  // "10000" sorts before "9999" as text: a reader ordering the log by the
+  // text form of transaction ids would read the later transaction first,
+  // move its checkpoint past the earlier one and never read it.
+  test_database db;
+  event_store store{db.app_url()};
+  pqxx::connection conn{db.owner_url()};
+  auto tenant = uuid::make_v7();
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto now = std::stoull(pqxx::nontransaction{conn}
+                             .exec1("SELECT pg_current_xact_id()::text")[0]
+                             .c_str());
+    std::uint64_t boundary = 10;
+    while (boundary <= now + 20)
+      boundary *= 10;
+    burn_xids_until(conn, boundary - 3);
+    auto before = store.append(make_append("before-" + std::to_string(attempt),
+                                           tenant, 0, genesis_hash, 1));
+    burn_xids_until(conn, boundary + 1);
+    auto after = store.append(make_append("after-" + std::to_string(attempt),
+                                          tenant, 0, genesis_hash, 1));
+    ASSERT_TRUE(before && after);
+    auto xid_of = [&](std::int64_t position) {
+      return std::stoull(pqxx::nontransaction{conn}
+                           .exec1("SELECT transaction_id::text FROM es.events"
+                                  " WHERE global_position = "
+                                  + std::to_string(position))[0]
+                           .c_str());
+    };
+    // Writers in other databases share the counter: try again when they
+    // took the ids around the boundary.
+    if (!(xid_of(before->last_position) < boundary
+          && xid_of(after->last_position) >= boundary))
+      continue;
+    // One event per batch, from the start: both arrive, the earlier
+    // transaction first.
+    std::vector<std::string> seen;
+    log_position at;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (seen.size() < 2 * static_cast<std::size_t>(attempt + 1)
+           && std::chrono::steady_clock::now() < deadline) {
+      auto batch = store.read_log(at, 1, tenant);
+      ASSERT_TRUE(batch);
+      at = batch->next;
+      for (const auto& ev : batch->events)
+        seen.push_back(ev.env.stream_id);
+      if (batch->events.empty())
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_GE(seen.size(), 2u);
+    EXPECT_EQ(seen[seen.size() - 2], "before-" + std::to_string(attempt));
+    EXPECT_EQ(seen.back(), "after-" + std::to_string(attempt));
+    return;
+  }
+  FAIL() << "other writers kept taking the transaction ids at the boundary";
+}
