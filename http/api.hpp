@@ -207,6 +207,41 @@ void with_db(const call_ptr& c, Job job, F done) {
       });
 }
 
+// -- read-model queries
+// ---------------------------------------------------------
+
+/// A query's URL parameters, without `after` (read-your-writes), which
+/// `run_query` handles for every query alike.
+struct query_params {
+  std::vector<std::pair<std::string, std::string>> rest;
+  /// A global position from a command's answer: the query waits (at most
+  /// `read_your_writes_wait`) until its read model has applied that event.
+  std::int64_t after = 0;
+};
+
+/// The request's query string, decoded; answers 400 and returns nothing
+/// when it is malformed or `after` is not a position.
+std::optional<query_params> read_query_params(const call_ptr& c);
+
+inline constexpr auto read_your_writes_wait = std::chrono::seconds(2);
+
+/// Blocks (on a database worker) until read model `model` has applied the
+/// event at `after`, or `read_your_writes_wait` passed; false on timeout.
+/// A position with no event waits for nothing.
+bool wait_for_read_model(pqxx::connection& conn, const std::string& model,
+                         std::int64_t after);
+
+/// JSON text, or nothing for "not found".
+using query_fn =
+  std::function<std::optional<std::string>(pqxx::transaction_base&)>;
+
+/// Runs `query` in a read-only transaction on a database worker, after
+/// waiting for read model `model` to reach `after` (when both are set).
+/// Answers 200 with the JSON (and `X-Larder-Stale: true` when the wait
+/// timed out), 404, or the error.
+void run_query(const call_ptr& c, std::string model, std::int64_t after,
+               query_fn query);
+
 /// The command reply body: `{"id", "version", "position", …}`.
 std::string command_result(std::string_view id, std::int64_t version,
                            std::int64_t position);
@@ -284,6 +319,7 @@ void reprocess(const call_ptr&);
 void delete_invoice(const call_ptr&);
 void bulk(const call_ptr&);
 void poll_status(const call_ptr&);
+void invoice_history(const call_ptr&);
 
 // http/api_admin.cpp
 void allowlist(const call_ptr&);

@@ -70,6 +70,9 @@ const std::vector<route>& routes() {
     // Invoices.
     {"GET", "/api/invoices/{id}/state", tenant_reader, api, false,
      h::invoice_state, "An invoice's status, straight from its stream"},
+    {"GET", "/api/invoices/{id}/history", tenant_reader, api, false,
+     h::invoice_history,
+     "Who did what and when, with before and after for corrections"},
     {"POST", "/api/invoices/{id}/approve", tenant_member, api, false,
      h::approve, "Approve"},
     {"POST", "/api/invoices/{id}/reject", tenant_member, api, true, h::reject,

@@ -1,0 +1,135 @@
+#include <charconv>
+#include <thread>
+
+#include <pqxx/pqxx>
+
+#include "actors/registries.hpp"
+#include "http/api.hpp"
+#include "http/url.hpp"
+#include "projections/audit.hpp"
+
+/// Queries over the read models and the log: the shared plumbing
+/// (parameters, read-your-writes, read-only transactions) and the invoice
+/// history.
+namespace larder::http {
+
+namespace {
+
+/// Whether the event at $1 has been applied by read model $2 (or there is
+/// no such event, so nothing to wait for).
+constexpr auto reached_sql =
+  "SELECT NOT EXISTS (SELECT 1 FROM es.events WHERE global_position = $1)"
+  "    OR EXISTS (SELECT 1 FROM es.events e JOIN es.checkpoints c"
+  "                 ON c.name = $2"
+  "               WHERE e.global_position = $1"
+  "                 AND (e.transaction_id, e.global_position)"
+  "                     <= (c.last_xid, c.last_position))";
+
+const events::catalog& domain_catalog() {
+  static const auto catalog = make_domain_catalog();
+  return *catalog;
+}
+
+} // namespace
+
+std::optional<query_params> read_query_params(const call_ptr& c) {
+  auto parsed = parse_query(c->req.query);
+  if (!parsed) {
+    c->fail(400, "invalid_argument", "the query string is not valid");
+    return std::nullopt;
+  }
+  query_params out;
+  for (auto& [name, value] : *parsed) {
+    if (name != "after") {
+      out.rest.emplace_back(std::move(name), std::move(value));
+      continue;
+    }
+    auto [end, ec] =
+      std::from_chars(value.data(), value.data() + value.size(), out.after);
+    if (ec != std::errc{} || end != value.data() + value.size()
+        || out.after < 0) {
+      c->fail(400, "invalid_argument",
+              "'after' must be a position from a command's answer");
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+bool wait_for_read_model(pqxx::connection& conn, const std::string& model,
+                         std::int64_t after) {
+  auto deadline = std::chrono::steady_clock::now() + read_your_writes_wait;
+  for (;;) {
+    {
+      pqxx::read_transaction txn{conn};
+      if (txn.exec_params1(reached_sql, after, model)[0].as<bool>())
+        return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void run_query(const call_ptr& c, std::string model, std::int64_t after,
+               query_fn query) {
+  struct outcome {
+    std::optional<std::string> json;
+    bool stale = false;
+  };
+  auto out = std::make_shared<outcome>();
+  with_db(
+    c,
+    [out, model = std::move(model), after,
+     query = std::move(query)](pqxx::connection& conn) {
+      if (!model.empty() && after > 0)
+        out->stale = !wait_for_read_model(conn, model, after);
+      pqxx::read_transaction txn{conn};
+      out->json = query(txn);
+    },
+    [c, out] {
+      if (!out->json) {
+        c->fail(404, "not_found", "no such resource in this business");
+        return;
+      }
+      auto res = json_response(std::move(*out->json));
+      res.set("Cache-Control", "no-store");
+      if (out->stale)
+        res.set("X-Larder-Stale", "true");
+      c->reply(std::move(res));
+    });
+}
+
+namespace handlers {
+
+void invoice_history(const call_ptr& c) {
+  auto id = parse_id(c->param("id"), "invoice id");
+  if (!id) {
+    c->fail(id.error());
+    return;
+  }
+  auto params = read_query_params(c);
+  if (!params)
+    return;
+  if (!params->rest.empty()) {
+    c->fail(400, "invalid_argument",
+            "unknown parameter '" + params->rest.front().first + "'");
+    return;
+  }
+  auto tenant = *c->who->tenant_id;
+  run_query(c, "", 0,
+            [tenant, id = *id](
+              pqxx::transaction_base& txn) -> std::optional<std::string> {
+              auto history =
+                projections::invoice_history(txn, domain_catalog(), tenant, id);
+              if (!history)
+                return std::nullopt;
+              events::json_writer w;
+              projections::write_json(w, *history);
+              return w.take();
+            });
+}
+
+} // namespace handlers
+
+} // namespace larder::http

@@ -1,0 +1,83 @@
+// The read side over real HTTP: invoice history, read-your-writes.
+#include "tests/pg/http/http_fixture.hpp"
+
+using namespace larder;
+using namespace larder::testing;
+
+namespace {
+
+class queries : public http_fixture {
+ protected:
+  /// A new owner of a new tenant, signed in.
+  std::pair<session, std::string> owner(const std::string& email,
+                                        const std::string& alias) {
+    if (!root_)
+      root_ = sign_in(root_email);
+    EXPECT_EQ(call("POST", "/api/admin/allowlist", &*root_,
+                   R"({"entry":")" + email + "\"}")
+                .status,
+              201);
+    auto s = sign_in(email);
+    EXPECT_TRUE(s);
+    auto made =
+      call("POST", "/api/onboarding/complete", &*s,
+           R"({"name":"Bistro )" + alias
+             + R"(","region":"CA-QC","inbound_alias":")" + alias + "\"}");
+    EXPECT_EQ(made.status, 201) << made.body;
+    return {*s, member(made.body, "id")};
+  }
+
+  std::optional<session> root_;
+};
+
+TEST_F(queries, an_invoice_history_names_who_did_what) {
+  start();
+  auto [alice, tenant_a] = owner("alice@a.test", "alpha-history");
+  auto [bob, tenant_b] = owner("bob@b.test", "bravo-history");
+  auto invoice = make_invoice(tenant_a).to_string();
+  auto corrected = call("PATCH", "/api/invoices/" + invoice + "/fields", &alice,
+                        R"({"fields":{"invoice_number":"BC-1A"}})");
+  ASSERT_EQ(corrected.status, 200) << corrected.body;
+  ASSERT_EQ(
+    call("POST", "/api/invoices/" + invoice + "/approve", &alice).status, 200);
+
+  auto history = call("GET", "/api/invoices/" + invoice + "/history", &alice);
+  ASSERT_EQ(history.status, 200) << history.body;
+  const auto& b = history.body;
+  auto at = [&](const std::string& text) {
+    return b.find(text);
+  };
+  ASSERT_NE(at(R"("summary":"Corrected invoice_number")"), std::string::npos)
+    << b;
+  EXPECT_NE(
+    at(R"("changes":[{"field":"invoice_number","from":"BC-1","to":"BC-1A"}])"),
+    std::string::npos)
+    << b;
+  EXPECT_NE(at(R"("summary":"Approved")"), std::string::npos);
+  // Oldest first; the person behind the web commands is named.
+  EXPECT_LT(at("DocumentReceived"), at("InvoiceApproved"));
+  EXPECT_NE(at(R"("kind":"user","id":")" + alice.user_id
+               + R"(","email":"alice@a.test"})"),
+            std::string::npos)
+    << b;
+
+  // Another tenant's invoice does not exist for Bob; nor does a made-up id.
+  EXPECT_EQ(call("GET", "/api/invoices/" + invoice + "/history", &bob).status,
+            404);
+  EXPECT_EQ(
+    call("GET",
+         "/api/invoices/" + events::uuid::make_v7().to_string() + "/history",
+         &alice)
+      .status,
+    404);
+  EXPECT_EQ(call("GET", "/api/invoices/not-a-uuid/history", &alice).status,
+            400);
+  EXPECT_EQ(
+    call("GET", "/api/invoices/" + invoice + "/history?after=x", &alice).status,
+    400);
+  EXPECT_EQ(
+    call("GET", "/api/invoices/" + invoice + "/history?sort=y", &alice).status,
+    400);
+}
+
+} // namespace
