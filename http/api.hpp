@@ -137,6 +137,12 @@ struct cached_session {
   std::chrono::steady_clock::time_point fetched;
 };
 
+/// An identity as resolved for a session in its tenant.
+struct cached_identity {
+  identity who;
+  std::chrono::steady_clock::time_point fetched;
+};
+
 struct edge_state {
   static inline const char* name = "larder.edge";
 
@@ -148,6 +154,8 @@ struct edge_state {
   rate_limiter api_address_limiter{{}};
   rate_limiter api_user_limiter{{}};
   std::unordered_map<std::string, cached_session> sessions;
+  /// Keyed by session id and tenant id; see `identity_cache_ttl`.
+  std::unordered_map<std::string, cached_identity> identities;
   std::map<std::string, route_metrics, std::less<>> metrics;
   std::uint64_t requests_total = 0;
 };
@@ -165,6 +173,9 @@ void send_command(const call_ptr& c, const caf::actor& registry,
               std::move(stream), std::move(cmd), c->context(tenant))
     .then(
       [c, done](entity_reply<Entity>& r) mutable {
+        // A person or a business changed: who anyone is may have too.
+        if constexpr (!std::is_same_v<Entity, domain::invoice_entity>)
+          c->self->state.identities.clear();
         done(r);
       },
       [c](const caf::error& e) {

@@ -396,10 +396,28 @@ void authorize_and_run(const call_ptr& c, const route& r) {
 /// role in the session's tenant), then runs the route.
 void resolve_identity(const call_ptr& c, const route& r, cached_session s,
                       events::uuid sid, bool has_csrf) {
+  auto& state = c->self->state;
+  auto identity_key =
+    sid.to_string() + (s.tenant_id ? s.tenant_id->to_string() : "-");
+  if (auto i = state.identities.find(identity_key);
+      i != state.identities.end()
+      && clock::now() - i->second.fetched < state.options.identity_cache_ttl) {
+    c->who = i->second.who;
+    c->who->session_expires = s.expires_at;
+    if (state_changing(c->req.method) && !has_csrf) {
+      c->fail(403, "csrf", "the X-CSRF-Token header is missing or wrong");
+      return;
+    }
+    authorize_and_run(c, r);
+    return;
+  }
+  auto remember = [c, identity_key] {
+    c->self->state.identities[identity_key] = {*c->who, clock::now()};
+  };
   auto user_stream = domain::stream_id("user", s.user_id);
   get_entity<domain::user_entity>(
     c, c->self->state.services.users, user_stream, domain::platform_tenant_id,
-    [c, &r, s, sid, has_csrf](user_reply& u) {
+    [c, &r, s, sid, has_csrf, remember](user_reply& u) {
       auto& st = c->self->state;
       const auto& user = u.state;
       auto revoked_at = user.sessions_revoked_at;
@@ -431,6 +449,7 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
         return;
       }
       if (!s.tenant_id) {
+        remember();
         authorize_and_run(c, r);
         return;
       }
@@ -442,7 +461,7 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
                   caf::get_atom_v, domain::stream_id("tenant", tenant),
                   std::move(ctx))
         .then(
-          [c, &r](tenant_reply& t) {
+          [c, &r, remember](tenant_reply& t) {
             const auto& ts = t.state;
             if (ts.exists && !ts.deactivated) {
               if (auto m = ts.members.find(c->who->user_id);
@@ -452,6 +471,7 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
                 c->who->tenant_name = ts.name;
               }
             }
+            remember();
             authorize_and_run(c, r);
           },
           [c](const caf::error& e) {
@@ -645,6 +665,9 @@ caf::behavior edge(edge_actor self, edge_options options,
         l->prune(now);
       std::erase_if(st.sessions, [&](const auto& kv) {
         return now - kv.second.fetched > st.options.session_cache_ttl;
+      });
+      std::erase_if(st.identities, [&](const auto& kv) {
+        return now - kv.second.fetched > st.options.identity_cache_ttl;
       });
       self->delayed_send(self, std::chrono::seconds(30), caf::tick_atom_v);
     },

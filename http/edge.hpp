@@ -49,6 +49,11 @@ struct edge_options {
   /// How long a session row read from the database is trusted before it is
   /// read again (revocations on this node apply at once).
   std::chrono::seconds session_cache_ttl{5};
+  /// How long who a session's person is (disabled? global admin? role in
+  /// the session's tenant?) is reused without asking the user and tenant
+  /// actors again. Any user or tenant command through this edge forgets
+  /// them all at once; another node's commands show within this time.
+  std::chrono::milliseconds identity_cache_ttl{1000};
   /// Per client address.
   bucket_policy signin_limit{10, 10.0 / 60};
   bucket_policy webhook_limit{600, 10};

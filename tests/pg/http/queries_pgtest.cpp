@@ -81,3 +81,39 @@ TEST_F(queries, an_invoice_history_names_who_did_what) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(queries, a_changed_role_applies_at_the_next_request) {
+  start();
+  auto [alice, tenant_a] = owner("alice@a.test", "alpha-roles");
+  ASSERT_EQ(call("POST", "/api/tenant/invitations", &alice,
+                 R"({"email":"sam@a.test","role":"member"})")
+              .status,
+            201);
+  // Sam's sign-in joins the invitation; the directory may take a moment.
+  std::optional<session> sam;
+  for (int i = 0; i < 200 && !sam; ++i) {
+    auto s = sign_in("sam@a.test");
+    if (s && call("GET", "/api/tenant", &*s).status == 200)
+      sam = s;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(sam);
+  auto invoice = make_invoice(tenant_a).to_string();
+  // Sam's identity is now cached by the edge; demoting him must still
+  // take effect on his very next request.
+  ASSERT_EQ(call("GET", "/api/tenant", &*sam).status, 200);
+  ASSERT_EQ(call("PATCH", "/api/tenant/members/" + sam->user_id, &alice,
+                 R"({"role":"auditor"})")
+              .status,
+            200);
+  EXPECT_EQ(call("POST", "/api/invoices/" + invoice + "/approve", &*sam).status,
+            403);
+  ASSERT_EQ(
+    call("DELETE", "/api/tenant/members/" + sam->user_id, &alice).status, 200);
+  EXPECT_EQ(call("GET", "/api/tenant", &*sam).status, 403);
+}
+
+} // namespace
