@@ -228,7 +228,7 @@ int verify(const config& cfg, const std::string& tenant) {
 
 int projections_status(const config& cfg) {
   std::vector<std::string> names;
-  for (const auto& m : projections::all_models())
+  for (const auto& m : projections::all_models(make_domain_catalog()))
     names.push_back(m.name);
   auto reports = projections::projection_reports(cfg.database_url, names);
   if (!reports) {
@@ -250,7 +250,8 @@ int projections_status(const config& cfg) {
 }
 
 int projections_rebuild(const config& cfg, const std::string& name) {
-  auto models = projections::all_models();
+  auto catalog = make_domain_catalog();
+  auto models = projections::all_models(catalog);
   std::vector<projections::read_model> chosen;
   std::string known;
   for (auto& m : models) {
@@ -264,7 +265,6 @@ int projections_rebuild(const config& cfg, const std::string& name) {
                   name, known);
     return 2;
   }
-  auto catalog = make_domain_catalog();
   std::int64_t total = 0;
   double seconds = 0;
   for (auto& m : chosen) {

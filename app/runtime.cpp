@@ -76,7 +76,7 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
   s.feed = http::spawn_live_feed(sys, {});
-  auto models = projections::all_models();
+  auto models = projections::all_models(catalog);
   models.push_back(
     http::live_model([feed = s.feed](std::vector<http::feed_item> items) {
       caf::anon_send(feed, caf::forward_atom_v, std::move(items));

@@ -276,7 +276,7 @@ int main() {
   // `larder projections rebuild --all` does.
   std::vector<std::pair<std::string, double>> per_model;
   started = clock_type::now();
-  for (auto& model : projections::all_models()) {
+  for (auto& model : projections::all_models(catalog)) {
     auto name = model.name;
     auto done = projections::rebuild(db.owner_url(), std::move(model), catalog);
     if (!done) {

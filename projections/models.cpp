@@ -1,11 +1,16 @@
 #include "projections/models.hpp"
 
 #include "projections/directory.hpp"
+#include "projections/invoices.hpp"
 
 namespace larder::projections {
 
-std::vector<read_model> all_models() {
-  return {directory_model()};
+std::vector<read_model>
+all_models(std::shared_ptr<const events::catalog> catalog) {
+  std::vector<read_model> out;
+  out.push_back(directory_model());
+  out.push_back(invoices_model(catalog));
+  return out;
 }
 
 } // namespace larder::projections

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <memory>
 #include <vector>
+
+#include "events/catalog.hpp"
 
 #include "projections/runner.hpp"
 
@@ -8,6 +11,8 @@ namespace larder::projections {
 
 /// Every read model the server keeps up to date, in the order they start;
 /// `larder projections` and /ready know them from here.
-std::vector<read_model> all_models();
+/// `catalog` upcasts events a model reads back from a stream.
+std::vector<read_model>
+all_models(std::shared_ptr<const events::catalog> catalog);
 
 } // namespace larder::projections
