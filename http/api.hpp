@@ -331,6 +331,9 @@ void delete_invoice(const call_ptr&);
 void bulk(const call_ptr&);
 void poll_status(const call_ptr&);
 void invoice_history(const call_ptr&);
+void invoice_list(const call_ptr&);
+void invoice_detail(const call_ptr&);
+void overview(const call_ptr&);
 
 // http/api_admin.cpp
 void allowlist(const call_ptr&);

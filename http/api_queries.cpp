@@ -7,6 +7,7 @@
 #include "http/api.hpp"
 #include "http/url.hpp"
 #include "projections/audit.hpp"
+#include "projections/invoices.hpp"
 
 /// Queries over the read models and the log: the shared plumbing
 /// (parameters, read-your-writes, read-only transactions) and the invoice
@@ -127,6 +128,70 @@ void invoice_history(const call_ptr& c) {
               events::json_writer w;
               projections::write_json(w, *history);
               return w.take();
+            });
+}
+
+void invoice_list(const call_ptr& c) {
+  auto params = read_query_params(c);
+  if (!params)
+    return;
+  auto q = projections::parse_invoice_list_query(params->rest);
+  if (!q) {
+    c->fail(q.error());
+    return;
+  }
+  auto tenant = *c->who->tenant_id;
+  run_query(c, "invoices", params->after,
+            [tenant, q = *q](pqxx::transaction_base& txn) {
+              return std::optional<std::string>{
+                projections::invoice_list_json(txn, tenant, q)};
+            });
+}
+
+void invoice_detail(const call_ptr& c) {
+  auto id = parse_id(c->param("id"), "invoice id");
+  if (!id) {
+    c->fail(id.error());
+    return;
+  }
+  auto params = read_query_params(c);
+  if (!params)
+    return;
+  if (!params->rest.empty()) {
+    c->fail(400, "invalid_argument",
+            "unknown parameter '" + params->rest.front().first + "'");
+    return;
+  }
+  auto tenant = *c->who->tenant_id;
+  run_query(c, "invoices", params->after,
+            [tenant, id = *id](pqxx::transaction_base& txn) {
+              return projections::invoice_detail_json(txn, tenant, id);
+            });
+}
+
+void overview(const call_ptr& c) {
+  auto params = read_query_params(c);
+  if (!params)
+    return;
+  // Today in UTC unless the client says which day it is where it is.
+  auto today = values::date::parse(events::now_timestamp().substr(0, 10));
+  for (const auto& [name, value] : params->rest) {
+    if (name != "today") {
+      c->fail(400, "invalid_argument",
+              "unknown parameter '" + name + "'; only 'today' and 'after'");
+      return;
+    }
+    today = values::date::parse(value);
+    if (!today) {
+      c->fail(400, "invalid_argument", "'today' must be a date (YYYY-MM-DD)");
+      return;
+    }
+  }
+  auto tenant = *c->who->tenant_id;
+  run_query(c, "invoices", params->after,
+            [tenant, today = *today](pqxx::transaction_base& txn) {
+              return std::optional<std::string>{
+                projections::overview_json(txn, tenant, today)};
             });
 }
 

@@ -70,6 +70,12 @@ const std::vector<route>& routes() {
     // Invoices.
     {"GET", "/api/invoices/{id}/state", tenant_reader, api, false,
      h::invoice_state, "An invoice's status, straight from its stream"},
+    {"GET", "/api/invoices", tenant_reader, api, false, h::invoice_list,
+     "Invoices, filtered, searched, sorted and paged"},
+    {"GET", "/api/invoices/{id}", tenant_reader, api, false, h::invoice_detail,
+     "Everything about one invoice"},
+    {"GET", "/api/stats/overview", tenant_reader, api, false, h::overview,
+     "The dashboard: counts, spend, suppliers, approvals, unpaid, overdue"},
     {"GET", "/api/invoices/{id}/history", tenant_reader, api, false,
      h::invoice_history,
      "Who did what and when, with before and after for corrections"},

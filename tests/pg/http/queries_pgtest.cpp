@@ -117,3 +117,72 @@ TEST_F(queries, a_changed_role_applies_at_the_next_request) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(queries, lists_and_details_see_a_command_at_once_with_after) {
+  start();
+  auto [alice, tenant_a] = owner("alice@a.test", "alpha-lists");
+  auto [bob, tenant_b] = owner("bob@b.test", "bravo-lists");
+  auto one = make_invoice(tenant_a).to_string();
+  auto two = make_invoice(tenant_a).to_string();
+  auto theirs = make_invoice(tenant_b).to_string();
+
+  auto approved = call("POST", "/api/invoices/" + one + "/approve", &alice);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  auto at = approved.body.find("\"position\":");
+  ASSERT_NE(at, std::string::npos) << approved.body;
+  auto position = std::stoll(approved.body.substr(at + 11));
+
+  // Read-your-writes: asked with the command's position, the list already
+  // shows the approval.
+  auto listed = call("GET",
+                     "/api/invoices?status=approved_unpaid&after="
+                       + std::to_string(position),
+                     &alice);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_TRUE(listed.header("x-larder-stale").empty());
+  EXPECT_NE(listed.body.find(one), std::string::npos) << listed.body;
+  EXPECT_EQ(listed.body.find(two), std::string::npos);
+  EXPECT_NE(listed.body.find(R"("total":1)"), std::string::npos);
+
+  auto all =
+    call("GET",
+         "/api/invoices?sort=total&order=asc&after=" + std::to_string(position),
+         &alice);
+  ASSERT_EQ(all.status, 200);
+  EXPECT_NE(all.body.find(R"("total":2)"), std::string::npos) << all.body;
+  EXPECT_EQ(all.body.find(theirs), std::string::npos);
+
+  auto detail =
+    call("GET", "/api/invoices/" + one + "?after=" + std::to_string(position),
+         &alice);
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  // PostgreSQL writes this JSON (json_build_object), with its spacing.
+  EXPECT_NE(detail.body.find(R"("status" : "approved_unpaid")"),
+            std::string::npos)
+    << detail.body;
+  EXPECT_NE(detail.body.find(R"("approved_by" : ")" + alice.user_id),
+            std::string::npos);
+
+  // Bob's business has no such invoice; bad parameters say what is allowed.
+  EXPECT_EQ(call("GET", "/api/invoices/" + one, &bob).status, 404);
+  auto bad = call("GET", "/api/invoices?sort=price", &alice);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("sort must be one of"), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/invoices?limit=1000", &alice).status, 400);
+
+  auto overview = call("GET",
+                       "/api/stats/overview?today=2026-11-22&after="
+                         + std::to_string(position),
+                       &alice);
+  ASSERT_EQ(overview.status, 200) << overview.body;
+  EXPECT_NE(overview.body.find(R"("approved_unpaid" : 1)"), std::string::npos)
+    << overview.body;
+  EXPECT_NE(overview.body.find(R"("awaiting_approval" : 1)"),
+            std::string::npos);
+  EXPECT_EQ(call("GET", "/api/stats/overview?today=tomorrow", &alice).status,
+            400);
+}
+
+} // namespace
