@@ -100,11 +100,12 @@ class http_fixture : public ::testing::Test {
     return http_call(port, req);
   }
 
-  /// The newest sign-in link mailed to `email`, waiting (bounded) for the
+  /// The newest sign-in link mailed to `email` once more than `skip` mails
+  /// reached it, waiting (bounded, generously: a loaded CI machine) for the
   /// mail worker to write it.
   std::optional<std::string> link_for(const std::string& email,
                                       std::size_t skip = 0) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
       std::vector<std::pair<std::filesystem::path, std::string>> found;
       std::error_code ec;
@@ -176,12 +177,17 @@ class http_fixture : public ::testing::Test {
                       R"({"email":")" + typed + R"("})");
     EXPECT_EQ(asked.status, 202) << asked.body;
     auto token = link_for(email, before);
-    if (!token)
+    if (!token) {
+      ADD_FAILURE() << "no sign-in link reached " << email;
       return std::nullopt;
+    }
     auto verified = call("GET", "/api/auth/verify?token=" + *token, nullptr, "",
                          {{"Accept", "application/json"}});
-    if (verified.status != 200)
+    if (verified.status != 200) {
+      ADD_FAILURE() << "sign-in link for " << email << " answered "
+                    << verified.status << ": " << verified.body;
       return std::nullopt;
+    }
     session s;
     s.cookie = verified.cookie("larder_session").value_or("");
     auto csrf_at = verified.body.find("\"csrf_token\":\"");
