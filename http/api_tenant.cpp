@@ -146,9 +146,18 @@ void onboarding_complete(const call_ptr& c) {
   auto tenant = events::uuid::make_v7();
   domain::create_tenant cmd{*name,  *brand,          *region,      *currency,
                             *alias, c->who->user_id, c->who->email};
-  // The alias names one inbox across all tenants: reserve it first. The
-  // domain checks its form; a reservation for a tenant that then fails to
-  // be created stays with that unused id, harmless.
+  // The domain's own rules first (pure: no actor, no append), so that a
+  // refused business never holds its alias.
+  if (auto checked = domain::tenant_entity::decide(
+        domain::tenant_entity::state{}, domain::tenant_command{cmd},
+        c->context(tenant));
+      !checked) {
+    c->fail(checked.error());
+    return;
+  }
+  // The alias names one inbox across all tenants: reserve it before the
+  // tenant exists. Only a failure between the two (the database or the
+  // actor unavailable) leaves it reserved for an unused id.
   auto key = *alias;
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) {
     return std::tolower(ch);

@@ -186,3 +186,27 @@ TEST_F(queries, lists_and_details_see_a_command_at_once_with_after) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(queries, a_refused_business_does_not_keep_its_inbound_address) {
+  start();
+  auto root = sign_in(root_email);
+  ASSERT_TRUE(root);
+  ASSERT_EQ(
+    call("POST", "/api/admin/allowlist", &*root, R"({"entry":"carla@c.test"})")
+      .status,
+    201);
+  auto carla = sign_in("carla@c.test");
+  ASSERT_TRUE(carla);
+  auto refused = call(
+    "POST", "/api/onboarding/complete", &*carla,
+    R"({"name":"Chez Carla","region":"XX-NOWHERE","inbound_alias":"chez-carla"})");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  auto made = call(
+    "POST", "/api/onboarding/complete", &*carla,
+    R"({"name":"Chez Carla","region":"CA-QC","inbound_alias":"chez-carla"})");
+  EXPECT_EQ(made.status, 201) << made.body;
+}
+
+} // namespace
