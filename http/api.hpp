@@ -334,6 +334,13 @@ void invoice_history(const call_ptr&);
 void invoice_list(const call_ptr&);
 void invoice_detail(const call_ptr&);
 void overview(const call_ptr&);
+void supplier_list(const call_ptr&);
+void supplier_detail(const call_ptr&);
+void supplier_invoices(const call_ptr&);
+void supplier_items(const call_ptr&);
+void item_prices(const call_ptr&);
+void alert_list(const call_ptr&);
+void alert_count(const call_ptr&);
 
 // http/api_admin.cpp
 void allowlist(const call_ptr&);

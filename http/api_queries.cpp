@@ -8,6 +8,7 @@
 #include "http/url.hpp"
 #include "projections/audit.hpp"
 #include "projections/invoices.hpp"
+#include "projections/suppliers.hpp"
 
 /// Queries over the read models and the log: the shared plumbing
 /// (parameters, read-your-writes, read-only transactions) and the invoice
@@ -99,6 +100,52 @@ void run_query(const call_ptr& c, std::string model, std::int64_t after,
         res.set("X-Larder-Stale", "true");
       c->reply(std::move(res));
     });
+}
+
+/// A query of the suppliers model: parses the parameters with `parse`,
+/// then answers `query(txn, tenant, parsed)` written as JSON (nothing →
+/// 404).
+template <class Parse, class Query>
+void suppliers_query(const call_ptr& c, Parse parse, Query query) {
+  auto params = read_query_params(c);
+  if (!params)
+    return;
+  auto parsed = parse(params->rest);
+  if (!parsed) {
+    c->fail(parsed.error());
+    return;
+  }
+  auto tenant = *c->who->tenant_id;
+  run_query(c, "suppliers", params->after,
+            [tenant, q = std::move(*parsed),
+             query](pqxx::transaction_base& txn) -> std::optional<std::string> {
+              auto found = query(txn, tenant, q);
+              if (!found)
+                return std::nullopt;
+              events::json_writer w;
+              projections::write_json(w, *found);
+              return w.take();
+            });
+}
+
+struct no_params {};
+
+/// For queries that take no parameters but `after`.
+expected<no_params>
+parse_no_params_query(const projections::query_pairs& params) {
+  if (auto refused = projections::parse_no_params(params))
+    return *refused;
+  return no_params{};
+}
+
+/// The path's `{id}` as a uuid, or the 400 answered.
+std::optional<events::uuid> path_id(const call_ptr& c, std::string_view what) {
+  auto id = parse_id(c->param("id"), what);
+  if (!id) {
+    c->fail(id.error());
+    return std::nullopt;
+  }
+  return *id;
 }
 
 namespace handlers {
@@ -193,6 +240,70 @@ void overview(const call_ptr& c) {
               return std::optional<std::string>{
                 projections::overview_json(txn, tenant, today)};
             });
+}
+
+void supplier_list(const call_ptr& c) {
+  suppliers_query(c, projections::parse_supplier_list_query,
+                  [](auto& txn, const auto& tenant, const auto& q) {
+                    return std::optional{
+                      projections::list_suppliers(txn, tenant, q)};
+                  });
+}
+
+void supplier_detail(const call_ptr& c) {
+  auto id = path_id(c, "supplier id");
+  if (!id)
+    return;
+  suppliers_query(c, parse_no_params_query,
+                  [id = *id](auto& txn, const auto& tenant, const auto&) {
+                    return projections::find_supplier(txn, tenant, id);
+                  });
+}
+
+void supplier_invoices(const call_ptr& c) {
+  auto id = path_id(c, "supplier id");
+  if (!id)
+    return;
+  suppliers_query(c, projections::parse_page_query,
+                  [id = *id](auto& txn, const auto& tenant, const auto& q) {
+                    return projections::supplier_invoices(txn, tenant, id, q);
+                  });
+}
+
+void supplier_items(const call_ptr& c) {
+  auto id = path_id(c, "supplier id");
+  if (!id)
+    return;
+  suppliers_query(c, projections::parse_item_list_query,
+                  [id = *id](auto& txn, const auto& tenant, const auto& q) {
+                    return projections::supplier_items(txn, tenant, id, q);
+                  });
+}
+
+void item_prices(const call_ptr& c) {
+  auto id = path_id(c, "item id");
+  if (!id)
+    return;
+  suppliers_query(c, projections::parse_price_history_query,
+                  [id = *id](auto& txn, const auto& tenant, const auto& q) {
+                    return projections::item_price_history(txn, tenant, id, q);
+                  });
+}
+
+void alert_list(const call_ptr& c) {
+  suppliers_query(c, projections::parse_alert_list_query,
+                  [](auto& txn, const auto& tenant, const auto& q) {
+                    return std::optional{
+                      projections::list_price_alerts(txn, tenant, q)};
+                  });
+}
+
+void alert_count(const call_ptr& c) {
+  suppliers_query(c, parse_no_params_query,
+                  [](auto& txn, const auto& tenant, const auto&) {
+                    return std::optional{
+                      projections::count_unacknowledged_alerts(txn, tenant)};
+                  });
 }
 
 } // namespace handlers

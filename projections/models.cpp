@@ -2,6 +2,7 @@
 
 #include "projections/directory.hpp"
 #include "projections/invoices.hpp"
+#include "projections/suppliers.hpp"
 
 namespace larder::projections {
 
@@ -10,6 +11,7 @@ all_models(std::shared_ptr<const events::catalog> catalog) {
   std::vector<read_model> out;
   out.push_back(directory_model());
   out.push_back(invoices_model(catalog));
+  out.push_back(suppliers_model());
   return out;
 }
 

@@ -211,8 +211,12 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
       }
       EXPECT_NE(res.status, 401);
       EXPECT_NE(res.status, 403);
-      if ((!has_param(r->pattern) || names_tenant_resource(r->pattern))
-          && !(w == who::admin && r->method == "DELETE")) {
+      // Only invoice and member ids are real here; a supplier's or an
+      // item's id in the path may name nothing.
+      bool real_id = !has_param(r->pattern)
+                     || r->pattern.starts_with("/api/invoices/")
+                     || r->pattern.find("{user_id}") != std::string_view::npos;
+      if (real_id && !(w == who::admin && r->method == "DELETE")) {
         EXPECT_NE(res.status, 404);
       }
     }

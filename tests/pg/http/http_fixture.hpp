@@ -110,6 +110,9 @@ class http_fixture : public ::testing::Test {
       std::vector<std::pair<std::filesystem::path, std::string>> found;
       std::error_code ec;
       for (const auto& f : std::filesystem::directory_iterator(outbox_, ec)) {
+        // Only whole mails: the worker writes a dot file, then renames it.
+        if (f.path().extension() != ".eml")
+          continue;
         std::ifstream in(f.path());
         std::string text{std::istreambuf_iterator<char>(in), {}};
         if (text.find("To: " + email + "\r\n") != std::string::npos)
@@ -156,6 +159,8 @@ class http_fixture : public ::testing::Test {
     std::size_t n = 0;
     std::error_code ec;
     for (const auto& f : std::filesystem::directory_iterator(outbox_, ec)) {
+      if (f.path().extension() != ".eml")
+        continue;
       std::ifstream in(f.path());
       std::string text{std::istreambuf_iterator<char>(in), {}};
       if (text.find("To: " + email + "\r\n") != std::string::npos)

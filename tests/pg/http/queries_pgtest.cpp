@@ -210,3 +210,49 @@ TEST_F(queries, a_refused_business_does_not_keep_its_inbound_address) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(queries, suppliers_and_alerts_are_served_per_tenant) {
+  start();
+  auto [alice, tenant_a] = owner("alice@a.test", "alpha-suppliers");
+  auto [bob, tenant_b] = owner("bob@b.test", "bravo-suppliers");
+  auto invoice = make_invoice(tenant_a).to_string();
+  auto approved = call("POST", "/api/invoices/" + invoice + "/approve", &alice);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  auto at = approved.body.find("\"position\":");
+  auto after =
+    "after="
+    + approved.body.substr(at + 11, approved.body.find_first_of(",}", at + 11)
+                                      - (at + 11));
+  auto list = call("GET", "/api/suppliers?" + after, &alice);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(list.header("x-larder-stale").empty());
+  EXPECT_NE(list.body.find("Boucherie Centrale"), std::string::npos)
+    << list.body;
+  auto id_at = list.body.find(R"("id":")");
+  ASSERT_NE(id_at, std::string::npos);
+  auto supplier = list.body.substr(id_at + 6, 36);
+  auto one = call("GET", "/api/suppliers/" + supplier, &alice);
+  EXPECT_EQ(one.status, 200) << one.body;
+  auto invoices =
+    call("GET", "/api/suppliers/" + supplier + "/invoices", &alice);
+  EXPECT_EQ(invoices.status, 200);
+  EXPECT_NE(invoices.body.find(invoice), std::string::npos) << invoices.body;
+  EXPECT_EQ(call("GET", "/api/suppliers/" + supplier + "/items", &alice).status,
+            200);
+  auto count = call("GET", "/api/price-alerts/count", &alice);
+  EXPECT_EQ(count.status, 200);
+  EXPECT_EQ(count.body, R"({"unacknowledged":0})");
+  EXPECT_EQ(call("GET", "/api/price-alerts?acknowledged=false", &alice).status,
+            200);
+
+  // Bob's business knows nothing of Alice's supplier.
+  auto theirs = call("GET", "/api/suppliers", &bob);
+  EXPECT_EQ(theirs.body.find("Boucherie"), std::string::npos) << theirs.body;
+  EXPECT_EQ(call("GET", "/api/suppliers/" + supplier, &bob).status, 404);
+  EXPECT_EQ(call("GET", "/api/suppliers?sort=colour", &alice).status, 400);
+  EXPECT_EQ(call("GET", "/api/price-alerts/count?x=1", &alice).status, 400);
+}
+
+} // namespace
