@@ -143,9 +143,14 @@ void onboarding_complete(const call_ptr& c) {
   if (!take(c, name) || !take(c, brand) || !take(c, region)
       || !take(c, currency) || !take(c, alias))
     return;
+  // An inbound address is case-insensitive: "LUNE" asks for "lune".
+  auto key = *alias;
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) {
+    return std::tolower(ch);
+  });
   auto tenant = events::uuid::make_v7();
-  domain::create_tenant cmd{*name,  *brand,          *region,      *currency,
-                            *alias, c->who->user_id, c->who->email};
+  domain::create_tenant cmd{*name, *brand,          *region,      *currency,
+                            key,   c->who->user_id, c->who->email};
   // The domain's own rules first (pure: no actor, no append), so that a
   // refused business never holds its alias.
   if (auto checked = domain::tenant_entity::decide(
@@ -158,10 +163,6 @@ void onboarding_complete(const call_ptr& c) {
   // The alias names one inbox across all tenants: reserve it before the
   // tenant exists. Only a failure between the two (the database or the
   // actor unavailable) leaves it reserved for an unused id.
-  auto key = *alias;
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) {
-    return std::tolower(ch);
-  });
   auto mine = std::make_shared<bool>(false);
   with_db(
     c,
