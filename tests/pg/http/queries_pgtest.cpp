@@ -1,6 +1,8 @@
 // The read side over real HTTP: invoice history, read-your-writes.
 #include "tests/pg/http/http_fixture.hpp"
 
+#include <simdjson.h>
+
 using namespace larder;
 using namespace larder::testing;
 
@@ -133,6 +135,7 @@ TEST_F(queries, lists_and_details_see_a_command_at_once_with_after) {
   auto at = approved.body.find("\"position\":");
   ASSERT_NE(at, std::string::npos) << approved.body;
   auto position = std::stoll(approved.body.substr(at + 11));
+  simdjson::dom::parser parser;
 
   // Read-your-writes: asked with the command's position, the list already
   // shows the approval.
@@ -144,26 +147,24 @@ TEST_F(queries, lists_and_details_see_a_command_at_once_with_after) {
   EXPECT_TRUE(listed.header("x-larder-stale").empty());
   EXPECT_NE(listed.body.find(one), std::string::npos) << listed.body;
   EXPECT_EQ(listed.body.find(two), std::string::npos);
-  EXPECT_NE(listed.body.find(R"("total":1)"), std::string::npos);
+  EXPECT_EQ(parser.parse(listed.body)["total"].get_int64().value(), 1);
 
   auto all =
     call("GET",
          "/api/invoices?sort=total&order=asc&after=" + std::to_string(position),
          &alice);
   ASSERT_EQ(all.status, 200);
-  EXPECT_NE(all.body.find(R"("total":2)"), std::string::npos) << all.body;
+  EXPECT_EQ(parser.parse(all.body)["total"].get_int64().value(), 2) << all.body;
   EXPECT_EQ(all.body.find(theirs), std::string::npos);
 
   auto detail =
     call("GET", "/api/invoices/" + one + "?after=" + std::to_string(position),
          &alice);
   ASSERT_EQ(detail.status, 200) << detail.body;
-  // PostgreSQL writes this JSON (json_build_object), with its spacing.
-  EXPECT_NE(detail.body.find(R"("status" : "approved_unpaid")"),
-            std::string::npos)
-    << detail.body;
-  EXPECT_NE(detail.body.find(R"("approved_by" : ")" + alice.user_id),
-            std::string::npos);
+  auto d = parser.parse(detail.body);
+  EXPECT_EQ(d["status"].get_string().value(), "approved_unpaid") << detail.body;
+  // Who approved it is named.
+  EXPECT_NE(detail.body.find(alice.user_id), std::string::npos);
 
   // Bob's business has no such invoice; bad parameters say what is allowed.
   EXPECT_EQ(call("GET", "/api/invoices/" + one, &bob).status, 404);
@@ -177,10 +178,10 @@ TEST_F(queries, lists_and_details_see_a_command_at_once_with_after) {
                          + std::to_string(position),
                        &alice);
   ASSERT_EQ(overview.status, 200) << overview.body;
-  EXPECT_NE(overview.body.find(R"("approved_unpaid" : 1)"), std::string::npos)
+  auto o = parser.parse(overview.body);
+  EXPECT_EQ(o["counts"]["approved_unpaid"].get_int64().value(), 1)
     << overview.body;
-  EXPECT_NE(overview.body.find(R"("awaiting_approval" : 1)"),
-            std::string::npos);
+  EXPECT_EQ(o["counts"]["awaiting_approval"].get_int64().value(), 1);
   EXPECT_EQ(call("GET", "/api/stats/overview?today=tomorrow", &alice).status,
             400);
 }
