@@ -22,8 +22,10 @@ struct stream {
   events::uuid tenant;
   events::uuid user;
   /// Set when the broker has written the head and handed the connection
-  /// over.
-  caf::actor broker;
+  /// over. Weak: the broker holds the feed strongly (as the stream's
+  /// owner), and a cycle would keep both alive after shutdown.
+  caf::actor_addr broker;
+  bool joined = false;
   std::uint64_t serial = 0;
   clock::time_point subscribed;
 };
@@ -67,14 +69,17 @@ caf::behavior live_feed(caf::stateful_actor<feed_state>* self,
           errc::rejected, "too many live update streams are open for you; "
                           "close a tab and try again"));
       auto token = st.next_token++;
-      st.streams[token] = {tenant, user, nullptr, 0, clock::now()};
+      st.streams[token] = {tenant, user, caf::actor_addr{},
+                           false,  0,    clock::now()};
       return token;
     },
     [self](caf::join_atom, std::uint64_t token, std::uint64_t serial) {
       auto i = self->state.streams.find(token);
       if (i == self->state.streams.end())
         return;
-      i->second.broker = caf::actor_cast<caf::actor>(self->current_sender());
+      i->second.broker =
+        caf::actor_cast<caf::actor_addr>(self->current_sender());
+      i->second.joined = true;
       i->second.serial = serial;
     },
     [self](caf::leave_atom, std::uint64_t token) {
@@ -84,11 +89,12 @@ caf::behavior live_feed(caf::stateful_actor<feed_state>* self,
       for (const auto& item : items) {
         std::string text;
         for (const auto& [token, s] : self->state.streams) {
-          if (!s.broker || s.tenant != item.tenant_id)
+          if (!s.joined || s.tenant != item.tenant_id)
             continue;
           if (text.empty())
             text = sse_message(item);
-          self->send(s.broker, caf::forward_atom_v, s.serial, text);
+          if (auto broker = caf::actor_cast<caf::actor>(s.broker))
+            self->send(broker, caf::forward_atom_v, s.serial, text);
         }
       }
     },
@@ -96,11 +102,12 @@ caf::behavior live_feed(caf::stateful_actor<feed_state>* self,
       auto& st = self->state;
       auto now = clock::now();
       std::erase_if(st.streams, [now](const auto& kv) {
-        return !kv.second.broker && now - kv.second.subscribed > unjoined_limit;
+        return !kv.second.joined && now - kv.second.subscribed > unjoined_limit;
       });
       for (const auto& [token, s] : st.streams)
-        if (s.broker)
-          self->send(s.broker, caf::forward_atom_v, s.serial,
+        if (auto broker = caf::actor_cast<caf::actor>(s.broker);
+            s.joined && broker)
+          self->send(broker, caf::forward_atom_v, s.serial,
                      std::string{": keep-alive\n\n"});
       self->delayed_send(self, st.options.heartbeat, caf::tick_atom_v);
     },
