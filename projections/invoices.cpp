@@ -1,152 +1,495 @@
 #include "projections/invoices.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <map>
+#include <stdexcept>
+#include <variant>
 
 #include <pqxx/pqxx>
 
-#include "actors/domain.hpp"
-#include "events/event_store.hpp"
-#include "events/json_writer.hpp"
+#include "actors/values/text.hpp"
+#include "projections/suppliers.hpp"
 
 namespace larder::projections {
 
 namespace {
 
-// -- the row ------------------------------------------------------------------
+using domain::invoice_status;
+using events::json_writer;
+using values::date;
+using values::decimal;
 
-/// The table's columns in the order the upsert names them; `search` comes
-/// last, computed from the row's `search_text`.
-constexpr std::string_view columns[] = {"invoice_id",
-                                        "tenant_id",
-                                        "status",
-                                        "display_status",
-                                        "paid",
-                                        "paid_on",
-                                        "payment_method",
-                                        "payment_reference",
-                                        "source",
-                                        "file_name",
-                                        "media_type",
-                                        "size_bytes",
-                                        "sha256",
-                                        "sender",
-                                        "received_at",
-                                        "supplier_name",
-                                        "supplier_tax_id",
-                                        "invoice_number",
-                                        "issue_date",
-                                        "due_date",
-                                        "currency",
-                                        "subtotal",
-                                        "tax_total",
-                                        "total",
-                                        "purchase_order",
-                                        "payment_terms",
-                                        "confidence",
-                                        "overall_confidence",
-                                        "corrected_fields",
-                                        "lines",
-                                        "taxes",
-                                        "provider",
-                                        "model",
-                                        "extraction_attempts",
-                                        "extraction_cost",
-                                        "extracted_at",
-                                        "duplicate_of",
-                                        "duplicate_reason",
-                                        "failure_reason",
-                                        "failure_retryable",
-                                        "not_an_invoice_reason",
-                                        "rejection_reason",
-                                        "approved_at",
-                                        "approved_by",
-                                        "rejected_at",
-                                        "rejected_by",
-                                        "updated_at",
-                                        "version",
-                                        "position"};
+// clang-format off
+/// RFC 3339 UTC with microseconds, the form events carry.
+#define LARDER_RFC3339(column)                                                 \
+  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-/// `INSERT … SELECT … FROM jsonb_array_elements($1)` of whole rows, each
-/// replacing what an earlier batch wrote. Unqualified: the runner sets the
-/// search path to the model's schema (or its rebuild copy).
-std::string make_upsert_sql() {
-  std::string names, values, updates;
-  for (auto c : columns) {
-    auto col = std::string{c};
-    names += col + ", ";
-    values += "r." + col + ", ";
-    updates += col + " = EXCLUDED." + col + ", ";
-  }
-  return "INSERT INTO invoices (" + names + "search) SELECT " + values
-         + "to_tsvector('simple', e->>'search_text')"
-           " FROM jsonb_array_elements($1::jsonb) e,"
-           " jsonb_populate_record(NULL::invoices, e) r"
-           " ON CONFLICT (invoice_id) DO UPDATE SET "
-         + updates + "search = EXCLUDED.search";
-}
+/// A date as YYYY-MM-DD whatever the session's DateStyle.
+#define LARDER_DAY(column) "to_char(" column ", 'YYYY-MM-DD')"
 
-constexpr auto delete_sql =
+/// What an invoice's state is read back from, in `read_record`'s order.
+#define LARDER_RECORD_COLUMNS                                                  \
+  "invoice_id::text, tenant_id::text, version, position, "                     \
+  LARDER_RFC3339("updated_at") ", status, source, file_name, media_type, "     \
+  "size_bytes, sha256, sender, " LARDER_RFC3339("received_at") ", "            \
+  "supplier_name, supplier_tax_id, invoice_number, "                           \
+  LARDER_DAY("issue_date") ", " LARDER_DAY("due_date") ", currency, "          \
+  "subtotal::text, tax_total::text, total::text, purchase_order, "             \
+  "payment_terms, "                                                            \
+  "ARRAY(SELECT key FROM jsonb_each_text(confidence) ORDER BY key), "          \
+  "ARRAY(SELECT value FROM jsonb_each_text(confidence) ORDER BY key), "        \
+  "overall_confidence::text, "                                                 \
+  "ARRAY(SELECT jsonb_array_elements_text(corrected_fields)), "                \
+  "ARRAY(SELECT concat_ws(' ', t->>'kind', t->>'rate_percent', t->>'amount')"  \
+  "        FROM jsonb_array_elements(taxes) WITH ORDINALITY x(t, n)"           \
+  "       ORDER BY n), "                                                       \
+  "provider, model, "                                                          \
+  "extraction_attempts, extraction_cost::text, "                               \
+  LARDER_RFC3339("extracted_at") ", failure_reason, failure_retryable, "       \
+  "not_an_invoice_reason, duplicate_of::text, duplicate_reason, "              \
+  LARDER_RFC3339("approved_at") ", approved_by, "                              \
+  LARDER_RFC3339("rejected_at") ", rejected_by, rejection_reason, paid, "      \
+  LARDER_DAY("paid_on") ", payment_method, payment_reference"
+
+#define LARDER_LINE_COLUMNS                                                    \
+  "invoice_id::text, description, quantity::text, unit, unit_price::text, "    \
+  "line_total::text, tax_code, category, total_mismatch"
+
+// -- SQL: a batch -------------------------------------------------------------
+//
+// Unqualified: the runner sets the search path to the model's schema, or to
+// the copy a rebuild fills.
+
+constexpr auto load_records_sql =
+  "SELECT " LARDER_RECORD_COLUMNS " FROM invoices"
+  " WHERE invoice_id = ANY($1::uuid[])";
+
+constexpr auto load_lines_sql =
+  "SELECT " LARDER_LINE_COLUMNS " FROM lines l"
+  " WHERE invoice_id = ANY($1::uuid[]) ORDER BY l.invoice_id, l.line_no";
+
+constexpr auto delete_records_sql =
   "DELETE FROM invoices WHERE invoice_id = ANY($1::uuid[])";
 
-/// An invoice as the model follows it: the domain's state plus what the
-/// envelopes say (when, by whom).
-struct tracked {
-  domain::invoice_state state;
-  std::string received_at;
-  std::string extracted_at;
-  std::string approved_at, approved_by;
-  std::string rejected_at, rejected_by;
-  std::string updated_at;
-  std::int64_t version = 0;
-  std::int64_t position = 0;
+constexpr auto delete_lines_sql =
+  "DELETE FROM lines WHERE invoice_id = ANY($1::uuid[])";
+
+// The per-tenant tables take each batch's changes as sums to add; rows that
+// come to no invoices are dropped, so that the tables are the same however
+// the log was cut into batches.
+
+constexpr auto add_status_counts_sql =
+  "INSERT INTO status_counts (tenant_id, status_rank, invoices)"
+  " SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::bigint[])"
+  " ON CONFLICT (tenant_id, status_rank) DO UPDATE"
+  "   SET invoices = status_counts.invoices + excluded.invoices";
+
+constexpr auto drop_status_counts_sql =
+  "DELETE FROM status_counts WHERE tenant_id = ANY($1::uuid[])"
+  "   AND invoices = 0";
+
+constexpr auto add_monthly_spend_sql =
+  "INSERT INTO monthly_spend (tenant_id, month, currency, supplier_key,"
+  "                           supplier_name, invoices, amount)"
+  " SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[],"
+  "                      $5::text[], $6::bigint[], $7::numeric[])"
+  " ON CONFLICT (tenant_id, month, currency, supplier_key, supplier_name)"
+  " DO UPDATE SET invoices = monthly_spend.invoices + excluded.invoices,"
+  "               amount = monthly_spend.amount + excluded.amount";
+
+constexpr auto drop_monthly_spend_sql =
+  "DELETE FROM monthly_spend WHERE tenant_id = ANY($1::uuid[])"
+  "   AND invoices = 0";
+
+constexpr auto add_open_amounts_sql =
+  "INSERT INTO open_amounts (tenant_id, status_rank, currency, due_date,"
+  "                          invoices, with_total, amount)"
+  " SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::date[],"
+  "                      $5::bigint[], $6::bigint[], $7::numeric[])"
+  " ON CONFLICT (tenant_id, status_rank, currency, due_date) DO UPDATE"
+  "   SET invoices = open_amounts.invoices + excluded.invoices,"
+  "       with_total = open_amounts.with_total + excluded.with_total,"
+  "       amount = open_amounts.amount + excluded.amount";
+
+constexpr auto drop_open_amounts_sql =
+  "DELETE FROM open_amounts WHERE tenant_id = ANY($1::uuid[])"
+  "   AND invoices = 0";
+
+constexpr auto add_extraction_costs_sql =
+  "INSERT INTO extraction_costs (tenant_id, month, extractions, cost)"
+  " SELECT * FROM unnest($1::uuid[], $2::date[], $3::bigint[],"
+  "                      $4::numeric[])"
+  " ON CONFLICT (tenant_id, month) DO UPDATE"
+  "   SET extractions = extraction_costs.extractions + excluded.extractions,"
+  "       cost = extraction_costs.cost + excluded.cost";
+
+/// What `copy_record` writes, in its order.
+constexpr std::array<const char*, 53> record_columns{
+  "invoice_id",
+  "tenant_id",
+  "version",
+  "position",
+  "updated_at",
+  "status",
+  "display_status",
+  "status_rank",
+  "source",
+  "file_name",
+  "media_type",
+  "size_bytes",
+  "sha256",
+  "sender",
+  "received_at",
+  "supplier_name",
+  "supplier_tax_id",
+  "invoice_number",
+  "issue_date",
+  "due_date",
+  "currency",
+  "subtotal",
+  "tax_total",
+  "total",
+  "purchase_order",
+  "payment_terms",
+  "supplier_sort",
+  "supplier_key",
+  "confidence",
+  "overall_confidence",
+  "corrected_fields",
+  "taxes",
+  "line_count",
+  "provider",
+  "model",
+  "extraction_attempts",
+  "extraction_cost",
+  "extracted_at",
+  "failure_reason",
+  "failure_retryable",
+  "not_an_invoice_reason",
+  "duplicate_of",
+  "duplicate_reason",
+  "approved_at",
+  "approved_by",
+  "rejected_at",
+  "rejected_by",
+  "rejection_reason",
+  "paid",
+  "paid_on",
+  "payment_method",
+  "payment_reference",
+  "search"};
+
+constexpr std::array<const char*, 11> line_columns{
+  "invoice_id", "line_no",  "tenant_id", "description",
+  "quantity",   "unit",     "unit_price", "line_total",
+  "tax_code",   "category", "total_mismatch"};
+
+// -- SQL: queries -------------------------------------------------------------
+
+#define LARDER_LIST_COLUMNS                                                    \
+  "invoice_id::text, display_status, source, file_name, "                      \
+  LARDER_RFC3339("received_at") ", supplier_name, invoice_number, "            \
+  LARDER_DAY("issue_date") ", " LARDER_DAY("due_date") ", currency, "          \
+  "total::text, " LARDER_DAY("paid_on") ", duplicate_of::text, "               \
+  "overall_confidence::text, line_count, version, "                            \
+  LARDER_RFC3339("updated_at")
+
+/// $1 tenant; then each filter, NULL when not asked for: $2 display status
+/// ranks, $3 folded supplier name, $4 supplier key, $5..$8 issue and due
+/// date bounds, $9 and $10 total bounds, $11 source, $12 a tsquery text.
+#define LARDER_LIST_FILTER                                                     \
+  " WHERE tenant_id = $1::uuid"                                                \
+  "   AND ($2::smallint[] IS NULL OR status_rank = ANY($2::smallint[]))"       \
+  "   AND ($3::text IS NULL OR supplier_sort = $3::text)"                      \
+  "   AND ($4::text IS NULL OR supplier_key = $4::text)"                       \
+  "   AND ($5::date IS NULL OR issue_date >= $5::date)"                        \
+  "   AND ($6::date IS NULL OR issue_date <= $6::date)"                        \
+  "   AND ($7::date IS NULL OR due_date >= $7::date)"                          \
+  "   AND ($8::date IS NULL OR due_date <= $8::date)"                          \
+  "   AND ($9::numeric IS NULL OR total >= $9::numeric)"                       \
+  "   AND ($10::numeric IS NULL OR total <= $10::numeric)"                     \
+  "   AND ($11::text IS NULL OR source = $11::text)"                           \
+  "   AND ($12::tsquery IS NULL OR search @@ $12::tsquery)"
+
+/// The rows that have the sort key, after the cursor ($13 key, $14 id) when
+/// there is one; $15 limit, $16 offset. The key's text ends each row.
+#define LARDER_PAGE_KEYED(key_text, key, type, op, dir)                        \
+  "SELECT " LARDER_LIST_COLUMNS ", " key_text                                  \
+  " FROM rm_invoices.invoices i" LARDER_LIST_FILTER                            \
+  "   AND " key " IS NOT NULL"                                                 \
+  "   AND ($14::uuid IS NULL"                                                  \
+  "        OR (" key ", invoice_id) " op " ($13::" type ", $14::uuid))"        \
+  " ORDER BY i." key " " dir ", i.invoice_id " dir " LIMIT $15 OFFSET $16"
+
+/// The rows without the sort key, after the cursor's id ($13) when it is
+/// among them; $14 limit, $15 offset.
+#define LARDER_PAGE_UNKEYED(key, op, dir)                                      \
+  "SELECT " LARDER_LIST_COLUMNS ", NULL"                                       \
+  " FROM rm_invoices.invoices i" LARDER_LIST_FILTER                              \
+  "   AND " key " IS NULL"                                                     \
+  "   AND ($13::uuid IS NULL OR invoice_id " op " $13::uuid)"                  \
+  " ORDER BY i.invoice_id " dir " LIMIT $14 OFFSET $15"
+
+#define LARDER_COUNT_KEYED(key)                                                \
+  "SELECT count(*) FROM rm_invoices.invoices" LARDER_LIST_FILTER               \
+  "   AND " key " IS NOT NULL"
+
+#define LARDER_SORT(key_text, key, type)                                       \
+  LARDER_PAGE_KEYED(key_text, key, type, ">", "ASC"),                          \
+  LARDER_PAGE_KEYED(key_text, key, type, "<", "DESC"),                         \
+  LARDER_PAGE_UNKEYED(key, ">", "ASC"),                                        \
+  LARDER_PAGE_UNKEYED(key, "<", "DESC"),                                       \
+  LARDER_COUNT_KEYED(key)
+
+/// Counts matching rows up to one more than `count_cap` ($13).
+constexpr auto count_sql =
+  "SELECT count(*) FROM (SELECT 1 FROM rm_invoices.invoices"
+  LARDER_LIST_FILTER " LIMIT $13) matching";
+
+/// How the cursor's key is checked before it reaches SQL.
+enum class key_kind : std::uint8_t { timestamp, day, amount, text, rank };
+
+/// One way to sort the list.
+struct sort_spec {
+  invoice_sort sort;
+  std::string_view name;
+  key_kind kind;
+  /// Whether some rows lack the key (they come after the others).
+  bool nullable;
+  const char* keyed_asc;
+  const char* keyed_desc;
+  const char* unkeyed_asc;
+  const char* unkeyed_desc;
+  const char* count_keyed;
 };
 
-void follow(tracked& t, const events::recorded_event& ev,
-            const domain::invoice_event& e) {
-  using namespace domain;
-  t.state = invoice_entity::evolve(std::move(t.state), e);
-  const auto& at = ev.env.recorded_at;
-  auto who = [&] {
-    auto meta = events::decode_metadata(ev.env.metadata);
-    return meta ? meta->actor_id : std::string{};
-  };
-  if (std::holds_alternative<document_received>(e))
-    t.received_at = at;
-  else if (std::holds_alternative<extraction_succeeded>(e))
-    t.extracted_at = at;
-  else if (std::holds_alternative<invoice_approved>(e)) {
-    t.approved_at = at;
-    t.approved_by = who();
-  } else if (std::holds_alternative<invoice_rejected>(e)) {
-    t.rejected_at = at;
-    t.rejected_by = who();
-  } else if (std::holds_alternative<reprocess_requested>(e)) {
-    t.extracted_at.clear();
-    t.approved_at.clear();
-    t.approved_by.clear();
-    t.rejected_at.clear();
-    t.rejected_by.clear();
+constexpr sort_spec sort_specs[] = {
+  {invoice_sort::received_at, "received_at", key_kind::timestamp, false,
+   LARDER_SORT(LARDER_RFC3339("received_at"), "received_at", "timestamptz")},
+  {invoice_sort::issue_date, "issue_date", key_kind::day, true,
+   LARDER_SORT(LARDER_DAY("issue_date"), "issue_date", "date")},
+  {invoice_sort::due_date, "due_date", key_kind::day, true,
+   LARDER_SORT(LARDER_DAY("due_date"), "due_date", "date")},
+  {invoice_sort::total, "total", key_kind::amount, true,
+   LARDER_SORT("total::text", "total", "numeric")},
+  {invoice_sort::supplier, "supplier", key_kind::text, true,
+   LARDER_SORT("supplier_sort", "supplier_sort", "text")},
+  {invoice_sort::status, "status", key_kind::rank, false,
+   LARDER_SORT("status_rank::text", "status_rank", "smallint")},
+};
+
+constexpr auto detail_sql =
+  "SELECT " LARDER_RECORD_COLUMNS " FROM rm_invoices.invoices"
+  " WHERE tenant_id = $1::uuid AND invoice_id = $2::uuid";
+
+constexpr auto detail_lines_sql =
+  "SELECT " LARDER_LINE_COLUMNS " FROM rm_invoices.lines"
+  " WHERE tenant_id = $1::uuid AND invoice_id = $2::uuid ORDER BY line_no";
+
+/// The directory's record of the tenant's currency (TenantCreated).
+constexpr auto tenant_currency_sql =
+  "SELECT currency FROM rm.tenants WHERE tenant_id = $1::uuid";
+
+constexpr auto status_counts_sql =
+  "SELECT status_rank, invoices FROM rm_invoices.status_counts"
+  " WHERE tenant_id = $1::uuid";
+
+/// The total of a list filtered by display status ($2) alone.
+constexpr auto status_total_sql =
+  "SELECT coalesce(sum(invoices), 0)::bigint FROM rm_invoices.status_counts"
+  " WHERE tenant_id = $1::uuid"
+  "   AND ($2::smallint[] IS NULL OR status_rank = ANY($2::smallint[]))";
+
+/// Spend per month and currency from $3 (a first of month) until $4; $2 is
+/// the tenant's currency, which invoices without one count in.
+constexpr auto spend_by_month_sql =
+  "SELECT to_char(month, 'YYYY-MM'), coalesce(nullif(currency, ''), $2::text),"
+  "       sum(amount)::text, sum(invoices)"
+  "  FROM rm_invoices.monthly_spend"
+  " WHERE tenant_id = $1::uuid AND month >= $3::date AND month < $4::date"
+  " GROUP BY 1, 2 ORDER BY 1, 2";
+
+/// The five largest spends per supplier and currency from $3 until $4,
+/// named as in the latest month (the last name in it, should it have
+/// several).
+constexpr auto top_suppliers_sql =
+  "SELECT (array_agg(supplier_name ORDER BY supplier_name <> '' DESC,"
+  "                  month DESC, supplier_name DESC))[1], c,"
+  "       sum(amount)::text, sum(invoices)"
+  "  FROM (SELECT *, coalesce(nullif(currency, ''), $2::text) AS c"
+  "          FROM rm_invoices.monthly_spend"
+  "         WHERE tenant_id = $1::uuid AND month >= $3::date"
+  "           AND month < $4::date AND supplier_key <> '') s"
+  " GROUP BY supplier_key, c ORDER BY sum(amount) DESC, supplier_key, c"
+  " LIMIT 5";
+
+/// Per currency: awaiting approval (rank 1), approved and unpaid (rank 2),
+/// and of those due before $3; each as invoices, invoices with a total, and
+/// their sum.
+#define LARDER_TALLY(condition)                                                \
+  "coalesce(sum(invoices) FILTER (WHERE " condition "), 0),"                   \
+  " coalesce(sum(with_total) FILTER (WHERE " condition "), 0),"                \
+  " coalesce(sum(amount) FILTER (WHERE " condition "), 0)::text"
+
+constexpr auto tallies_sql =
+  "SELECT coalesce(nullif(currency, ''), $2::text), "
+  LARDER_TALLY("status_rank = 1") ", "
+  LARDER_TALLY("status_rank = 2") ", "
+  LARDER_TALLY("status_rank = 2 AND due_date < $3::date")
+  "  FROM rm_invoices.open_amounts WHERE tenant_id = $1::uuid"
+  " GROUP BY 1 ORDER BY 1";
+
+constexpr auto extraction_cost_sql =
+  "SELECT coalesce(sum(cost), 0)::text FROM rm_invoices.extraction_costs"
+  " WHERE tenant_id = $1::uuid AND month = $2::date";
+
+#undef LARDER_TALLY
+#undef LARDER_SORT
+#undef LARDER_COUNT_KEYED
+#undef LARDER_PAGE_UNKEYED
+#undef LARDER_PAGE_KEYED
+#undef LARDER_LIST_FILTER
+#undef LARDER_LIST_COLUMNS
+#undef LARDER_LINE_COLUMNS
+#undef LARDER_RECORD_COLUMNS
+#undef LARDER_DAY
+#undef LARDER_RFC3339
+// clang-format on
+
+// -- helpers ------------------------------------------------------------------
+
+/// Parameters of one statement, NULL where empty.
+class sql_params {
+ public:
+  sql_params& add(std::optional<std::string> value) {
+    values_.push_back(std::move(value));
+    return *this;
   }
-  t.updated_at = at;
-  t.version = ev.env.stream_version;
-  t.position = ev.global_position;
-}
+
+  pqxx::result exec(pqxx::transaction_base& txn, const char* sql) const {
+    std::vector<const char*> raw;
+    raw.reserve(values_.size());
+    for (const auto& v : values_)
+      raw.push_back(v ? v->c_str() : nullptr);
+    return txn.exec_params(sql, pqxx::prepare::make_dynamic_params(raw));
+  }
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+/// Array literals for `unnest`, a column each, every element quoted.
+class array_columns {
+ public:
+  explicit array_columns(std::size_t columns) : text_(columns, "{") {}
+
+  void add(std::initializer_list<std::string_view> row) {
+    std::size_t i = 0;
+    for (auto value : row) {
+      auto& out = text_.at(i++);
+      out += out.size() > 1 ? ",\"" : "\"";
+      for (char ch : value) {
+        if (ch == '"' || ch == '\\')
+          out += '\\';
+        out += ch;
+      }
+      out += '"';
+    }
+    ++rows_;
+  }
+
+  bool empty() const {
+    return rows_ == 0;
+  }
+
+  std::string operator[](std::size_t i) const {
+    return text_.at(i) + "}";
+  }
+
+ private:
+  std::vector<std::string> text_;
+  std::size_t rows_ = 0;
+};
+
+/// One row for COPY, its fields in the order of the stream's columns; NULL
+/// where nothing was given.
+template <std::size_t N>
+class copy_row {
+ public:
+  copy_row& text(std::string v) {
+    fields_.at(next_++) = std::move(v);
+    return *this;
+  }
+
+  copy_row& text_or_null(std::optional<std::string> v) {
+    fields_.at(next_++) = std::move(v);
+    return *this;
+  }
+
+  /// NULL for "".
+  copy_row& nonempty(std::string v) {
+    if (v.empty())
+      ++next_;
+    else
+      fields_.at(next_++) = std::move(v);
+    return *this;
+  }
+
+  copy_row& number(std::int64_t n) {
+    return text(std::to_string(n));
+  }
+
+  copy_row& flag(bool b) {
+    return text(b ? "t" : "f");
+  }
+
+  /// pqxx escapes each field for COPY's text format.
+  void send(pqxx::stream_to& out) const {
+    if (next_ != N)
+      throw std::logic_error("a COPY row has the wrong number of fields");
+    std::array<const char*, N> raw;
+    for (std::size_t i = 0; i < N; ++i)
+      raw[i] = fields_[i] ? fields_[i]->c_str() : nullptr;
+    out << raw;
+  }
+
+ private:
+  std::array<std::optional<std::string>, N> fields_;
+  std::size_t next_ = 0;
+};
 
 template <class T>
-void opt(events::json_writer& w, std::string_view name,
-         const std::optional<T>& v) {
-  w.key(name);
+std::optional<std::string> text_of(const std::optional<T>& v) {
   if (!v)
-    w.null();
-  else if constexpr (std::is_same_v<T, std::string>)
-    w.value(*v);
+    return std::nullopt;
+  if constexpr (std::is_same_v<T, std::string>)
+    return *v;
   else
-    w.value(v->to_string());
+    return v->to_string();
 }
 
-void text_or_null(events::json_writer& w, std::string_view name,
-                  const std::string& v) {
+/// An amount at its currency's precision (two places while unknown), or
+/// with every place it has when it has more: a display never rounds.
+std::string money_text(const decimal& amount, std::string_view currency) {
+  int digits = 2;
+  if (!currency.empty())
+    if (auto c = values::currency::parse(currency))
+      digits = c->minor_units;
+  if (amount.round(digits) != amount)
+    return amount.to_string();
+  return amount.to_string(digits);
+}
+
+void field_or_null(json_writer& w, std::string_view name,
+                   const std::optional<std::string>& v) {
+  w.key(name);
+  if (v)
+    w.value(*v);
+  else
+    w.null();
+}
+
+void text_or_null(json_writer& w, std::string_view name, std::string_view v) {
   w.key(name);
   if (v.empty())
     w.null();
@@ -154,198 +497,763 @@ void text_or_null(events::json_writer& w, std::string_view name,
     w.value(v);
 }
 
-void write_lines(events::json_writer& w,
-                 const std::vector<values::line_item>& lines) {
-  w.begin_array();
-  for (const auto& l : lines) {
-    w.begin_object()
-      .field("description", l.description)
-      .field("quantity", l.quantity.to_string())
-      .field("unit", l.unit)
-      .field("unit_price", l.unit_price.to_string())
-      .field("line_total", l.line_total.to_string())
-      .field("tax_code", l.tax_code);
-    opt(w, "category", l.category);
-    w.field("total_mismatch", l.total_mismatch).end_object();
+/// Reads columns of one row in order, keeping the first problem, so that a
+/// row that does not parse is one error rather than a crash.
+class row_reader {
+ public:
+  explicit row_reader(const pqxx::row& row) : row_(row) {}
+
+  bool null() const {
+    return row_[i_].is_null();
   }
-  w.end_array();
-}
 
-void write_row(events::json_writer& w, const tracked& t) {
-  const auto& s = t.state;
-  const auto& f = s.fields;
-  w.begin_object()
-    .field("invoice_id", s.invoice_id.to_string())
-    .field("tenant_id", s.tenant_id.to_string())
-    .field("status", domain::to_string(s.status))
-    .field("display_status", display_status(s.status, s.paid))
-    .field("paid", s.paid);
-  opt(w, "paid_on", s.paid_on);
-  w.key("payment_method");
-  if (s.payment)
-    w.value(domain::to_string(*s.payment));
-  else
-    w.null();
-  opt(w, "payment_reference", s.payment_reference);
-  w.field("source", domain::to_string(s.document.source))
-    .field("file_name", s.document.file_name)
-    .field("media_type", s.document.media_type)
-    .field("size_bytes", s.document.size_bytes)
-    .field("sha256", s.document.sha256)
-    .field("sender", s.document.sender)
-    .field("received_at", t.received_at.empty() ? t.updated_at : t.received_at);
-  opt(w, "supplier_name", f.supplier_name);
-  opt(w, "supplier_tax_id", f.supplier_tax_id);
-  opt(w, "invoice_number", f.invoice_number);
-  opt(w, "issue_date", f.issue_date);
-  opt(w, "due_date", f.due_date);
-  w.key("currency");
-  if (f.currency)
-    w.value(f.currency->code);
-  else
-    w.null();
-  opt(w, "subtotal", f.subtotal);
-  opt(w, "tax_total", f.tax_total);
-  opt(w, "total", f.total);
-  opt(w, "purchase_order", f.purchase_order);
-  opt(w, "payment_terms", f.payment_terms);
-  w.key("confidence").begin_object();
-  for (const auto& [name, c] : s.confidence)
-    w.field(name, c.to_string());
-  w.end_object();
-  opt(w, "overall_confidence", s.overall_confidence);
-  w.key("corrected_fields").begin_array();
-  for (const auto& name : s.corrected_fields)
-    w.value(name);
-  w.end_array();
-  w.key("lines");
-  write_lines(w, s.lines);
-  w.key("taxes").begin_array();
-  for (const auto& tax : s.taxes)
-    w.begin_object()
-      .field("kind", values::to_string(tax.kind))
-      .field("rate_percent", tax.rate_percent.to_string())
-      .field("amount", tax.amount.to_string())
-      .end_object();
-  w.end_array();
-  w.field("provider", s.provider)
-    .field("model", s.model)
-    .field("extraction_attempts", s.extraction_attempts)
-    .field("extraction_cost", s.extraction_cost.to_string());
-  text_or_null(w, "extracted_at", t.extracted_at);
-  w.key("duplicate_of");
-  if (s.duplicate_of)
-    w.value(s.duplicate_of->to_string());
-  else
-    w.null();
-  w.key("duplicate_reason");
-  if (s.duplicate_why)
-    w.value(domain::to_string(*s.duplicate_why));
-  else
-    w.null();
-  opt(w, "failure_reason", s.failure_reason);
-  w.field("failure_retryable", s.failure_retryable);
-  opt(w, "not_an_invoice_reason", s.not_an_invoice_reason);
-  opt(w, "rejection_reason", s.rejection_reason);
-  text_or_null(w, "approved_at", t.approved_at);
-  text_or_null(w, "approved_by", t.approved_by);
-  text_or_null(w, "rejected_at", t.rejected_at);
-  text_or_null(w, "rejected_by", t.rejected_by);
-  w.field("updated_at", t.updated_at)
-    .field("version", t.version)
-    .field("position", t.position);
-  std::string search =
-    f.supplier_name.value_or("") + " " + f.invoice_number.value_or("");
-  for (const auto& l : s.lines)
-    search += " " + l.description;
-  w.field("search_text", fold_for_search(search));
-  w.end_object();
-}
+  std::string text() {
+    return row_[i_++].c_str();
+  }
 
-/// The batch's invoices, by id.
-struct batch_buffer {
-  std::map<events::uuid, tracked> touched;
+  std::optional<std::string> optional_text() {
+    if (null()) {
+      ++i_;
+      return std::nullopt;
+    }
+    return text();
+  }
+
+  std::int64_t integer() {
+    return row_[i_++].as<std::int64_t>();
+  }
+
+  /// A one-dimensional text array without NULLs.
+  std::vector<std::string> strings() {
+    auto column = i_;
+    auto parser = row_[i_++].as_array();
+    std::vector<std::string> out;
+    for (;;) {
+      auto [where, text] = parser.get_next();
+      if (where == pqxx::array_parser::juncture::done)
+        break;
+      if (where == pqxx::array_parser::juncture::string_value)
+        out.push_back(std::move(text));
+      else if (where == pqxx::array_parser::juncture::null_value)
+        fail(column);
+    }
+    return out;
+  }
+
+  bool flag() {
+    return row_[i_++].as<bool>();
+  }
+
+  template <class T, class Parse>
+  std::optional<T> optional_parsed(Parse parse) {
+    auto column = i_;
+    auto t = optional_text();
+    if (!t)
+      return std::nullopt;
+    auto parsed = parse(*t);
+    if (!parsed) {
+      fail(column);
+      return std::nullopt;
+    }
+    return T(*parsed);
+  }
+
+  template <class T, class Parse>
+  T parsed(Parse parse) {
+    auto column = i_;
+    auto v = optional_parsed<T>(parse);
+    if (!v) {
+      fail(column);
+      return T{};
+    }
+    return *v;
+  }
+
+  std::optional<date> optional_day() {
+    return optional_parsed<date>(&date::parse);
+  }
+
+  std::optional<decimal> optional_amount() {
+    return optional_parsed<decimal>(&decimal::parse);
+  }
+
+  decimal amount() {
+    return parsed<decimal>(&decimal::parse);
+  }
+
+  events::uuid id() {
+    return parsed<events::uuid>(&events::uuid::parse);
+  }
+
+  std::optional<events::uuid> optional_id() {
+    return optional_parsed<events::uuid>(&events::uuid::parse);
+  }
+
+  /// Empty for NULL.
+  std::string timestamp() {
+    return optional_text().value_or("");
+  }
+
+  void fail(std::size_t column) {
+    if (!failed_)
+      problem_ = "column " + std::to_string(column + 1) + " does not parse";
+    failed_ = true;
+  }
+
+  bool failed() const {
+    return failed_;
+  }
+
+  const std::string& problem() const {
+    return problem_;
+  }
+
+ private:
+  const pqxx::row& row_;
+  pqxx::row::size_type i_ = 0;
+  bool failed_ = false;
+  std::string problem_;
 };
 
-// -- search text --------------------------------------------------------------
+// -- records ------------------------------------------------------------------
 
-/// Base letters of U+00C0–U+00FF ("" for × and ÷).
-constexpr const char* latin1[64] = {
-  "a", "a", "a", "a", "a",  "a",  "ae", "c", "e", "e", "e",  "e", "i",
-  "i", "i", "i", "d", "n",  "o",  "o",  "o", "o", "o", "",   "o", "u",
-  "u", "u", "u", "y", "th", "ss", "a",  "a", "a", "a", "a",  "a", "ae",
-  "c", "e", "e", "e", "e",  "i",  "i",  "i", "i", "d", "n",  "o", "o",
-  "o", "o", "o", "",  "o",  "u",  "u",  "u", "u", "y", "th", "y"};
+/// The state a row holds, read back (`load_records_sql`, `detail_sql`);
+/// lines come from their own table. Throws on a row that does not parse:
+/// the tables are written by this file only.
+invoice_detail read_record(const pqxx::row& row) {
+  row_reader r{row};
+  invoice_detail d;
+  auto& s = d.invoice;
+  auto& f = s.fields;
+  s.exists = true;
+  s.invoice_id = r.id();
+  s.tenant_id = r.id();
+  d.version = r.integer();
+  d.position = r.integer();
+  d.updated_at = r.timestamp();
+  s.status = r.parsed<invoice_status>(&domain::parse_invoice_status);
+  s.document.source =
+    r.parsed<domain::document_source>(&domain::parse_document_source);
+  s.document.file_name = r.text();
+  s.document.media_type = r.text();
+  s.document.size_bytes = r.integer();
+  s.document.sha256 = r.text();
+  s.document.sender = r.text();
+  d.received_at = r.timestamp();
+  f.supplier_name = r.optional_text();
+  f.supplier_tax_id = r.optional_text();
+  f.invoice_number = r.optional_text();
+  f.issue_date = r.optional_day();
+  f.due_date = r.optional_day();
+  f.currency = r.optional_parsed<values::currency>(&values::currency::parse);
+  f.subtotal = r.optional_amount();
+  f.tax_total = r.optional_amount();
+  f.total = r.optional_amount();
+  f.purchase_order = r.optional_text();
+  f.payment_terms = r.optional_text();
+  auto confidence_names = r.strings();
+  auto confidence_values = r.strings();
+  s.overall_confidence = r.optional_amount();
+  for (auto& name : r.strings())
+    s.corrected_fields.insert(std::move(name));
+  auto taxes = r.strings();
+  s.provider = r.text();
+  s.model = r.text();
+  s.extraction_attempts = static_cast<int>(r.integer());
+  s.extraction_cost = r.amount();
+  d.extracted_at = r.timestamp();
+  s.failure_reason = r.optional_text();
+  s.failure_retryable = r.flag();
+  s.not_an_invoice_reason = r.optional_text();
+  s.duplicate_of = r.optional_id();
+  s.duplicate_why = r.optional_parsed<domain::duplicate_reason>(
+    &domain::parse_duplicate_reason);
+  d.approved_at = r.timestamp();
+  d.approved_by = r.optional_text().value_or("");
+  d.rejected_at = r.timestamp();
+  d.rejected_by = r.optional_text().value_or("");
+  s.rejection_reason = r.optional_text();
+  s.paid = r.flag();
+  s.paid_on = r.optional_day();
+  s.payment =
+    r.optional_parsed<domain::payment_method>(&domain::parse_payment_method);
+  s.payment_reference = r.optional_text();
 
-/// Base letters of U+0100–U+017F by ranges.
-const char* latin_extended_a(char32_t cp) {
-  struct range {
-    char32_t last;
-    const char* base;
-  };
-  static constexpr range ranges[] = {
-    {0x105, "a"}, {0x10D, "c"}, {0x111, "d"},  {0x11B, "e"},  {0x123, "g"},
-    {0x127, "h"}, {0x131, "i"}, {0x133, "ij"}, {0x135, "j"},  {0x138, "k"},
-    {0x142, "l"}, {0x14B, "n"}, {0x151, "o"},  {0x153, "oe"}, {0x159, "r"},
-    {0x161, "s"}, {0x167, "t"}, {0x173, "u"},  {0x175, "w"},  {0x178, "y"},
-    {0x17E, "z"}, {0x17F, "s"}};
-  for (const auto& r : ranges)
-    if (cp <= r.last)
-      return r.base;
-  return nullptr;
+  // Confidences pair up by key order; each tax is "kind rate amount".
+  bool parts_ok = confidence_names.size() == confidence_values.size();
+  for (std::size_t k = 0; parts_ok && k < confidence_names.size(); ++k) {
+    auto value = decimal::parse(confidence_values[k]);
+    parts_ok = static_cast<bool>(value);
+    if (parts_ok)
+      s.confidence[confidence_names[k]] = *value;
+  }
+  for (const auto& tax : taxes) {
+    auto first = tax.find(' '), second = tax.rfind(' ');
+    auto kind = values::parse_tax_kind(tax.substr(0, first));
+    auto rate = decimal::parse(tax.substr(first + 1, second - first - 1));
+    auto amount = decimal::parse(tax.substr(second + 1));
+    parts_ok = parts_ok && first != second && kind && rate && amount;
+    if (parts_ok)
+      s.taxes.push_back({*kind, *rate, *amount});
+  }
+  if (r.failed() || !parts_ok)
+    throw std::runtime_error(
+      "invoice " + s.invoice_id.to_string()
+      + ": its stored row does not parse ("
+      + (r.failed() ? r.problem() : "confidence or taxes") + ")");
+  return d;
 }
 
-} // namespace
+/// A line as `LARDER_LINE_COLUMNS` select it, after the invoice id.
+values::line_item read_line(row_reader& r) {
+  values::line_item l;
+  l.description = r.text();
+  l.quantity = r.amount();
+  l.unit = r.text();
+  l.unit_price = r.amount();
+  l.line_total = r.amount();
+  l.tax_code = r.text();
+  l.category = r.optional_text();
+  l.total_mismatch = r.flag();
+  return l;
+}
 
-std::string fold_for_search(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      out += std::isalnum(c) ? static_cast<char>(std::tolower(c)) : ' ';
-      ++i;
-      continue;
-    }
-    // A two-byte sequence covers Latin-1 and Latin Extended-A.
-    if ((c & 0xE0) == 0xC0 && i + 1 < text.size()) {
-      char32_t cp = (static_cast<char32_t>(c & 0x1F) << 6)
-                    | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
-      const char* base = nullptr;
-      if (cp >= 0xC0 && cp <= 0xFF)
-        base = latin1[cp - 0xC0];
-      else if (cp >= 0x100 && cp <= 0x17F)
-        base = latin_extended_a(cp);
-      if (base) {
-        out += *base ? base : " ";
-        i += 2;
-        continue;
+/// The words search knows `text` by in `tenant`'s invoices: `fold_text` cut
+/// at spaces, each after the tenant's tag ("1f0c9a2e:beurre") and quoted as
+/// tsvector and tsquery input quote them; words too long for anyone to type
+/// are left out.
+///
+/// The model makes the lexemes itself and queries use them as they are, so
+/// both sides fold alike whatever the database's text search configuration.
+/// The tag keeps each posting list in the GIN index to one tenant, so a
+/// common word costs a search what it has in that tenant's invoices, not in
+/// everyone's; `tenant_id = …` still decides.
+std::vector<std::string> search_words(const events::uuid& tenant,
+                                      std::string_view text) {
+  constexpr std::size_t max_word_bytes = 100;
+  // FNV-1a of the id: eight hex digits that tell tenants apart.
+  std::uint32_t hash = 2166136261u;
+  for (auto byte : tenant.bytes)
+    hash = (hash ^ byte) * 16777619u;
+  std::string tag(8, '0');
+  for (int i = 7; i >= 0; --i, hash >>= 4)
+    tag[i] = "0123456789abcdef"[hash & 15];
+  auto folded = fold_text(text);
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < folded.size();) {
+    auto end = std::min(folded.find(' ', start), folded.size());
+    auto word = std::string_view{folded}.substr(start, end - start);
+    if (!word.empty() && word.size() <= max_word_bytes) {
+      std::string quoted = "'" + tag + ":";
+      for (char ch : word) {
+        if (ch == '\'' || ch == '\\')
+          quoted += '\\';
+        quoted += ch;
       }
+      out.push_back(quoted + "'");
     }
-    // Anything else (other scripts) is kept as it is.
-    auto len = c >= 0xF0 ? 4u : c >= 0xE0 ? 3u : c >= 0xC0 ? 2u : 1u;
-    out.append(text.substr(i, len));
-    i += len;
+    start = end + 1;
   }
   return out;
 }
 
-std::string_view display_status(domain::invoice_status status, bool paid) {
-  using enum domain::invoice_status;
+/// The `search` vector: the words of the supplier's name, the invoice
+/// number and the lines' descriptions.
+std::string search_vector(const events::uuid& tenant,
+                          const domain::invoice_fields& f,
+                          const std::vector<values::line_item>& lines) {
+  std::string text = f.supplier_name.value_or("");
+  text += ' ';
+  text += f.invoice_number.value_or("");
+  for (const auto& l : lines) {
+    text += ' ';
+    text += l.description;
+  }
+  std::string out;
+  for (const auto& word : search_words(tenant, text))
+    out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+/// The row of an invoice that is not deleted, in `record_columns` order.
+void copy_record(pqxx::stream_to& out, const invoice_detail& d) {
+  const auto& s = d.invoice;
+  const auto& f = s.fields;
+  auto shown =
+    display_status_of(s.status, s.paid).value_or(display_status::processing);
+  json_writer confidence, corrected, taxes;
+  confidence.begin_object();
+  for (const auto& [name, c] : s.confidence)
+    confidence.field(name, c.to_string());
+  confidence.end_object();
+  corrected.begin_array();
+  for (const auto& name : s.corrected_fields)
+    corrected.value(name);
+  corrected.end_array();
+  values::encode_taxes(taxes, s.taxes);
+  copy_row<record_columns.size()> row;
+  row.text(s.invoice_id.to_string())
+    .text(s.tenant_id.to_string())
+    .number(d.version)
+    .number(d.position)
+    .text(d.updated_at)
+    .text(std::string{domain::to_string(s.status)})
+    .text(std::string{to_string(shown)})
+    .number(static_cast<int>(shown))
+    .text(std::string{domain::to_string(s.document.source)})
+    .text(s.document.file_name)
+    .text(s.document.media_type)
+    .number(s.document.size_bytes)
+    .text(s.document.sha256)
+    .text(s.document.sender)
+    .text(d.received_at)
+    .text_or_null(f.supplier_name)
+    .text_or_null(f.supplier_tax_id)
+    .text_or_null(f.invoice_number)
+    .text_or_null(text_of(f.issue_date))
+    .text_or_null(text_of(f.due_date))
+    .nonempty(f.currency ? f.currency->code : "")
+    .text_or_null(text_of(f.subtotal))
+    .text_or_null(text_of(f.tax_total))
+    .text_or_null(text_of(f.total))
+    .text_or_null(f.purchase_order)
+    .text_or_null(f.payment_terms)
+    .nonempty(f.supplier_name ? fold_text(*f.supplier_name) : "")
+    .nonempty(supplier_key(f.supplier_name.value_or(""),
+                           f.supplier_tax_id.value_or("")))
+    .text(confidence.take())
+    .text_or_null(text_of(s.overall_confidence))
+    .text(corrected.take())
+    .text(taxes.take())
+    .number(std::ssize(s.lines))
+    .text(s.provider)
+    .text(s.model)
+    .number(s.extraction_attempts)
+    .text(s.extraction_cost.to_string())
+    .nonempty(d.extracted_at)
+    .text_or_null(s.failure_reason)
+    .flag(s.failure_retryable)
+    .text_or_null(s.not_an_invoice_reason)
+    .text_or_null(text_of(s.duplicate_of))
+    .nonempty(s.duplicate_why ? std::string{domain::to_string(*s.duplicate_why)}
+                              : "")
+    .nonempty(d.approved_at)
+    .nonempty(d.approved_by)
+    .nonempty(d.rejected_at)
+    .nonempty(d.rejected_by)
+    .text_or_null(s.rejection_reason)
+    .flag(s.paid)
+    .text_or_null(text_of(s.paid_on))
+    .nonempty(s.payment ? std::string{domain::to_string(*s.payment)} : "")
+    .text_or_null(s.payment_reference)
+    .text(search_vector(s.tenant_id, f, s.lines))
+    .send(out);
+}
+
+/// The invoice's lines, in `line_columns` order, numbered from 1.
+void copy_lines(pqxx::stream_to& out, const invoice_detail& d) {
+  const auto& s = d.invoice;
+  std::int64_t no = 0;
+  for (const auto& l : s.lines)
+    copy_row<line_columns.size()>{}
+      .text(s.invoice_id.to_string())
+      .number(++no)
+      .text(s.tenant_id.to_string())
+      .text(l.description)
+      .text(l.quantity.to_string())
+      .text(l.unit)
+      .text(l.unit_price.to_string())
+      .text(l.line_total.to_string())
+      .text(l.tax_code)
+      .text_or_null(l.category)
+      .flag(l.total_mismatch)
+      .send(out);
+}
+
+/// `{at, by[, reason]}` of an approval or rejection that holds, else null.
+void write_decision(json_writer& w, std::string_view name,
+                    const std::string& at, const std::string& by,
+                    const std::optional<std::string>* reason = nullptr) {
+  w.key(name);
+  if (at.empty()) {
+    w.null();
+    return;
+  }
+  w.begin_object().field("at", at);
+  text_or_null(w, "by", by);
+  if (reason)
+    field_or_null(w, "reason", *reason);
+  w.end_object();
+}
+
+// -- the batch ----------------------------------------------------------------
+
+/// One event as the batch keeps it until the flush.
+struct pending_event {
+  domain::invoice_event event;
+  std::string recorded_at;
+  /// Who approved or rejected; empty for other events.
+  std::string actor_id;
+  std::int64_t version = 0;
+  std::int64_t position = 0;
+};
+
+struct pending_invoice {
+  events::uuid id;
+  std::vector<pending_event> events;
+};
+
+/// The batch's events by invoice, invoices in the order first met.
+struct batch_buffer {
+  std::map<events::uuid, std::size_t> index;
+  std::vector<pending_invoice> invoices;
+
+  void clear() {
+    index.clear();
+    invoices.clear();
+  }
+};
+
+/// An invoice being carried through the batch.
+struct working {
+  invoice_detail record;
+  /// Its row was loaded: it exists and is replaced.
+  bool stored = false;
+  bool lines_changed = false;
+};
+
+/// Invoices, invoices with a total, and their amount.
+struct tally {
+  std::int64_t invoices = 0;
+  std::int64_t with_total = 0;
+  decimal amount;
+
+  /// Whether adding it changes nothing: one invoice can leave a row as
+  /// another comes in, and their amounts differ.
+  bool zero() const {
+    return invoices == 0 && with_total == 0 && amount == decimal{};
+  }
+
+  void add(int sign, const std::optional<decimal>& total) {
+    invoices += sign;
+    if (total) {
+      with_total += sign;
+      amount = amount + (sign > 0 ? *total : -*total);
+    }
+  }
+};
+
+static_assert(static_cast<int>(display_status::awaiting_approval) == 1
+                && static_cast<int>(display_status::approved_unpaid) == 2,
+              "tallies_sql names these ranks");
+
+/// What a batch adds to the per-tenant tables, whose rows many invoices
+/// share: status counts, spend by month, open amounts by due date, and
+/// extraction costs by month. An invoice takes back what it counted for
+/// as its row was (sign -1) and counts as it is now (+1).
+struct batch_tallies {
+  using uuid = events::uuid;
+  std::map<std::tuple<uuid, int>, std::int64_t> statuses;
+  /// (tenant, month, currency, supplier key, supplier name).
+  std::map<std::tuple<uuid, std::string, std::string, std::string, std::string>,
+           tally>
+    spend;
+  /// (tenant, status rank, currency, due date or "infinity").
+  std::map<std::tuple<uuid, int, std::string, std::string>, tally> open;
+  /// (tenant, month).
+  std::map<std::tuple<uuid, std::string>, tally> costs;
+
+  void count(const invoice_detail& d, int sign) {
+    const auto& s = d.invoice;
+    const auto& f = s.fields;
+    auto shown = display_status_of(s.status, s.paid);
+    if (!shown)
+      return;
+    auto rank = static_cast<int>(*shown);
+    statuses[{s.tenant_id, rank}] += sign;
+    auto currency = f.currency ? f.currency->code : std::string{};
+    if (s.status == invoice_status::approved && f.total) {
+      // The invoice date: the issue date, else the UTC day it arrived.
+      auto day =
+        f.issue_date ? f.issue_date->to_string() : d.received_at.substr(0, 10);
+      spend[{s.tenant_id, day.substr(0, 8) + "01", currency,
+             supplier_key(f.supplier_name.value_or(""),
+                          f.supplier_tax_id.value_or("")),
+             f.supplier_name.value_or("")}]
+        .add(sign, f.total);
+    }
+    if (*shown == display_status::awaiting_approval
+        || *shown == display_status::approved_unpaid)
+      open[{s.tenant_id, rank, currency,
+            f.due_date ? f.due_date->to_string() : "infinity"}]
+        .add(sign, f.total);
+  }
+};
+
+/// Applies one event: the domain's evolve, then what the row adds. Approval
+/// and rejection hold only while the invoice is approved or rejected.
+void follow(working& w, pending_event& p, batch_tallies& tallies) {
+  auto& d = w.record;
+  d.invoice = domain::invoice_entity::evolve(std::move(d.invoice), p.event);
+  const auto& at = p.recorded_at;
+  if (std::holds_alternative<domain::document_received>(p.event)) {
+    d.received_at = at;
+  } else if (auto* found =
+               std::get_if<domain::extraction_succeeded>(&p.event)) {
+    d.extracted_at = at;
+    w.lines_changed = true;
+    // The first of the month of an RFC 3339 timestamp.
+    tallies.costs[{d.invoice.tenant_id, at.substr(0, 8) + "01"}].add(
+      1, found->cost);
+  } else if (std::holds_alternative<domain::lines_replaced>(p.event)) {
+    w.lines_changed = true;
+  } else if (std::holds_alternative<domain::reprocess_requested>(p.event)) {
+    d.extracted_at.clear();
+    w.lines_changed = true;
+  } else if (std::holds_alternative<domain::invoice_approved>(p.event)) {
+    d.approved_at = at;
+    d.approved_by = p.actor_id;
+  } else if (std::holds_alternative<domain::invoice_rejected>(p.event)) {
+    d.rejected_at = at;
+    d.rejected_by = p.actor_id;
+  }
+  if (d.invoice.status != invoice_status::approved) {
+    d.approved_at.clear();
+    d.approved_by.clear();
+  }
+  if (d.invoice.status != invoice_status::rejected) {
+    d.rejected_at.clear();
+    d.rejected_by.clear();
+  }
+  d.updated_at = at;
+  d.version = p.version;
+  d.position = p.position;
+}
+
+/// The invoice id in "invoice-<uuid>".
+std::optional<events::uuid> invoice_id_of(std::string_view stream_id) {
+  constexpr std::string_view prefix = "invoice-";
+  if (!stream_id.starts_with(prefix))
+    return std::nullopt;
+  return events::uuid::parse(stream_id.substr(prefix.size()));
+}
+
+std::optional<error> buffer_event(batch_buffer& buffer,
+                                  const events::recorded_event& ev) {
+  auto id = invoice_id_of(ev.env.stream_id);
+  if (!id)
+    return make_error(errc::invalid_argument,
+                      "not an invoice stream: " + ev.env.stream_id);
+  auto decoded = domain::invoice_entity::decode(ev.env);
+  if (!decoded)
+    return decoded.error();
+  auto [it, fresh] = buffer.index.try_emplace(*id, buffer.invoices.size());
+  if (fresh)
+    buffer.invoices.push_back({*id, {}});
+  auto& events = buffer.invoices[it->second].events;
+  if (!events.empty() && events.back().version + 1 != ev.env.stream_version)
+    return make_error(errc::invalid_argument,
+                      "invoice " + id->to_string() + " goes from version "
+                        + std::to_string(events.back().version) + " to "
+                        + std::to_string(ev.env.stream_version));
+  pending_event p{std::move(*decoded),
+                  ev.env.recorded_at,
+                  {},
+                  ev.env.stream_version,
+                  ev.global_position};
+  if (std::holds_alternative<domain::invoice_approved>(p.event)
+      || std::holds_alternative<domain::invoice_rejected>(p.event))
+    if (auto meta = events::decode_metadata(ev.env.metadata))
+      p.actor_id = meta->actor_id;
+  events.push_back(std::move(p));
+  return std::nullopt;
+}
+
+/// The rows of the invoices the batch continues, with their lines.
+std::map<events::uuid, invoice_detail> load_records(pqxx::work& txn,
+                                                    const array_columns& ids) {
+  std::map<events::uuid, invoice_detail> out;
+  if (ids.empty())
+    return out;
+  for (const auto& row : txn.exec_params(load_records_sql, ids[0])) {
+    auto d = read_record(row);
+    auto id = d.invoice.invoice_id;
+    out.emplace(id, std::move(d));
+  }
+  for (const auto& row : txn.exec_params(load_lines_sql, ids[0])) {
+    row_reader r{row};
+    auto id = r.id();
+    auto line = read_line(r);
+    auto it = out.find(id);
+    if (r.failed() || it == out.end())
+      throw std::runtime_error("a stored line of invoice " + id.to_string()
+                               + " does not parse");
+    it->second.invoice.lines.push_back(std::move(line));
+  }
+  return out;
+}
+
+/// Carries each invoice of the batch from its row (or from nothing) through
+/// its events.
+expected<std::vector<working>>
+evolve_batch(pqxx::work& txn, batch_buffer& buffer, batch_tallies& tallies) {
+  array_columns continued(1);
+  for (const auto& inv : buffer.invoices)
+    if (inv.events.front().version > 1)
+      continued.add({inv.id.to_string()});
+  auto stored = load_records(txn, continued);
+  std::vector<working> out;
+  out.reserve(buffer.invoices.size());
+  for (auto& inv : buffer.invoices) {
+    auto& w = out.emplace_back();
+    auto first = inv.events.front().version;
+    if (first > 1) {
+      auto it = stored.find(inv.id);
+      if (it == stored.end())
+        return make_error(errc::invalid_argument,
+                          "invoice " + inv.id.to_string()
+                            + ": the model holds nothing before version "
+                            + std::to_string(first));
+      if (it->second.version + 1 != first)
+        return make_error(errc::invalid_argument,
+                          "invoice " + inv.id.to_string() + " is at version "
+                            + std::to_string(it->second.version)
+                            + " and the batch goes on from version "
+                            + std::to_string(first));
+      w.record = std::move(it->second);
+      w.stored = true;
+      tallies.count(w.record, -1);
+    }
+    for (auto& p : inv.events)
+      follow(w, p, tallies);
+    tallies.count(w.record, 1);
+  }
+  return out;
+}
+
+void write_tallies(pqxx::work& txn, const batch_tallies& tallies) {
+  // Adds the rows that changed, then drops those that came to nothing.
+  auto apply = [&](const array_columns& rows, const char* add_sql,
+                   const char* drop_sql, std::size_t columns) {
+    if (rows.empty())
+      return;
+    std::vector<std::string> params;
+    for (std::size_t i = 0; i < columns; ++i)
+      params.push_back(rows[i]);
+    txn.exec_params(add_sql, pqxx::prepare::make_dynamic_params(params));
+    if (drop_sql)
+      txn.exec_params(drop_sql, params[0]);
+  };
+  array_columns statuses(3), spend(7), open(7), costs(4);
+  for (const auto& [key, n] : tallies.statuses)
+    if (n != 0)
+      statuses.add({std::get<0>(key).to_string(),
+                    std::to_string(std::get<1>(key)), std::to_string(n)});
+  for (const auto& [key, t] : tallies.spend)
+    if (!t.zero())
+      spend.add({std::get<0>(key).to_string(), std::get<1>(key),
+                 std::get<2>(key), std::get<3>(key), std::get<4>(key),
+                 std::to_string(t.invoices), t.amount.to_string()});
+  for (const auto& [key, t] : tallies.open)
+    if (!t.zero())
+      open.add({std::get<0>(key).to_string(), std::to_string(std::get<1>(key)),
+                std::get<2>(key), std::get<3>(key), std::to_string(t.invoices),
+                std::to_string(t.with_total), t.amount.to_string()});
+  for (const auto& [key, t] : tallies.costs)
+    costs.add({std::get<0>(key).to_string(), std::get<1>(key),
+               std::to_string(t.invoices), t.amount.to_string()});
+  apply(statuses, add_status_counts_sql, drop_status_counts_sql, 3);
+  apply(spend, add_monthly_spend_sql, drop_monthly_spend_sql, 7);
+  apply(open, add_open_amounts_sql, drop_open_amounts_sql, 7);
+  apply(costs, add_extraction_costs_sql, nullptr, 4);
+}
+
+std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer) {
+  batch_tallies tallies;
+  auto done = evolve_batch(txn, buffer, tallies);
+  if (!done)
+    return done.error();
+  array_columns replaced(1), lines_gone(1);
+  bool any_row = false, any_line = false;
+  for (const auto& w : *done) {
+    bool deleted = w.record.invoice.status == invoice_status::deleted;
+    if (w.stored) {
+      replaced.add({w.record.invoice.invoice_id.to_string()});
+      if (w.lines_changed || deleted)
+        lines_gone.add({w.record.invoice.invoice_id.to_string()});
+    }
+    any_row = any_row || !deleted;
+    any_line =
+      any_line
+      || (!deleted && w.lines_changed && !w.record.invoice.lines.empty());
+  }
+  if (!replaced.empty())
+    txn.exec_params(delete_records_sql, replaced[0]);
+  if (!lines_gone.empty())
+    txn.exec_params(delete_lines_sql, lines_gone[0]);
+  if (any_row) {
+    pqxx::stream_to out{txn, "invoices", record_columns};
+    for (const auto& w : *done)
+      if (w.record.invoice.status != invoice_status::deleted)
+        copy_record(out, w.record);
+    out.complete();
+  }
+  if (any_line) {
+    pqxx::stream_to out{txn, "lines", line_columns};
+    for (const auto& w : *done)
+      if (w.record.invoice.status != invoice_status::deleted && w.lines_changed)
+        copy_lines(out, w.record);
+    out.complete();
+  }
+  write_tallies(txn, tallies);
+  return std::nullopt;
+}
+
+} // namespace
+
+// -- display status -----------------------------------------------------------
+
+std::string_view to_string(display_status status) noexcept {
   switch (status) {
-    case received:
-    case extracting: return "processing";
-    case awaiting_approval: return "awaiting_approval";
-    case approved: return paid ? "approved_paid" : "approved_unpaid";
-    case rejected: return "rejected";
-    case failed: return "failed";
-    case not_an_invoice: return "not_an_invoice";
-    case deleted: return "deleted";
+    case display_status::processing: return "processing";
+    case display_status::awaiting_approval: return "awaiting_approval";
+    case display_status::approved_unpaid: return "approved_unpaid";
+    case display_status::approved_paid: return "approved_paid";
+    case display_status::rejected: return "rejected";
+    case display_status::failed: return "failed";
+    case display_status::not_an_invoice: return "not_an_invoice";
   }
   return "processing";
 }
 
-read_model invoices_model(std::shared_ptr<const events::catalog> catalog) {
+std::optional<display_status> parse_display_status(std::string_view text) {
+  for (auto s : all_display_statuses)
+    if (to_string(s) == text)
+      return s;
+  return std::nullopt;
+}
+
+std::optional<display_status> display_status_of(domain::invoice_status status,
+                                                bool paid) noexcept {
+  switch (status) {
+    case invoice_status::received:
+    case invoice_status::extracting: return display_status::processing;
+    case invoice_status::awaiting_approval:
+      return display_status::awaiting_approval;
+    case invoice_status::approved:
+      return paid ? display_status::approved_paid
+                  : display_status::approved_unpaid;
+    case invoice_status::rejected: return display_status::rejected;
+    case invoice_status::failed: return display_status::failed;
+    case invoice_status::not_an_invoice: return display_status::not_an_invoice;
+    case invoice_status::deleted: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// -- the model ----------------------------------------------------------------
+
+read_model invoices_model(std::shared_ptr<const events::catalog>) {
   auto buffer = std::make_shared<batch_buffer>();
   read_model m;
   m.name = "invoices";
@@ -358,131 +1266,240 @@ read_model invoices_model(std::shared_ptr<const events::catalog> catalog) {
                    invoice_approved::type,      invoice_rejected::type,
                    invoice_paid::type,          invoice_marked_unpaid::type,
                    reprocess_requested::type,   invoice_deleted::type};
-  m.apply = [buffer, catalog](
-              pqxx::work& txn,
-              const events::recorded_event& ev) -> std::optional<error> {
-    auto e = invoice_entity::decode(ev.env);
-    if (!e)
-      return e.error();
-    auto id_text = ev.env.stream_id.substr(ev.env.stream_id.find('-') + 1);
-    auto id = events::uuid::parse(id_text);
-    if (!id)
-      return make_error(errc::invalid_argument,
-                        "not an invoice stream: " + ev.env.stream_id);
-    auto [it, fresh] = buffer->touched.try_emplace(*id);
-    auto& t = it->second;
-    if (fresh && ev.env.stream_version > 1) {
-      // First met mid-stream in this batch: catch up from the stream.
-      for (auto& earlier : events::event_store::read_stream_in(
-             txn, ev.env.stream_id, 1, ev.env.stream_version - 1)) {
-        if (auto up = catalog->upcast(earlier.env); !up)
-          return up.error();
-        auto decoded = invoice_entity::decode(earlier.env);
-        if (!decoded)
-          return decoded.error();
-        follow(t, earlier, *decoded);
-      }
-    }
-    if (t.version + 1 != ev.env.stream_version)
-      return make_error(errc::invalid_argument,
-                        "invoice " + id_text + " skipped from version "
-                          + std::to_string(t.version) + " to "
-                          + std::to_string(ev.env.stream_version));
-    follow(t, ev, *e);
-    return std::nullopt;
+  m.apply = [buffer](pqxx::work&, const events::recorded_event& ev) {
+    return buffer_event(*buffer, ev);
   };
-  m.flush = [buffer, upsert = make_upsert_sql()](
-              pqxx::work& txn) -> std::optional<error> {
-    events::json_writer rows;
-    rows.begin_array();
-    std::string gone = "{";
-    for (const auto& [id, t] : buffer->touched) {
-      if (t.state.status == domain::invoice_status::deleted)
-        gone += (gone.size() > 1 ? "," : "") + id.to_string();
-      else
-        write_row(rows, t);
-    }
-    rows.end_array();
-    gone += "}";
-    if (rows.str().size() > 2)
-      txn.exec_params(upsert, rows.str());
-    if (gone.size() > 2)
-      txn.exec_params(delete_sql, gone);
-    buffer->touched.clear();
-    return std::nullopt;
+  m.flush = [buffer](pqxx::work& txn) -> std::optional<error> {
+    if (buffer->invoices.empty())
+      return std::nullopt;
+    auto failed = flush_batch(txn, *buffer);
+    buffer->clear();
+    return failed;
   };
   m.discard = [buffer] {
-    buffer->touched.clear();
+    buffer->clear();
   };
   return m;
 }
 
-// -- queries ------------------------------------------------------------------
+// -- the list -----------------------------------------------------------------
 
 namespace {
 
-std::optional<values::date> parse_date(const std::string& text) {
-  auto d = values::date::parse(text);
-  if (!d)
+constexpr auto list_parameters =
+  "status, supplier, issue_from, issue_to, due_from, due_to, min_total, "
+  "max_total, source, q, sort, order, limit, offset, cursor";
+
+constexpr std::size_t max_query_words = 10;
+
+const sort_spec& spec_of(invoice_sort sort) {
+  for (const auto& spec : sort_specs)
+    if (spec.sort == sort)
+      return spec;
+  return sort_specs[0];
+}
+
+std::optional<std::int64_t> whole_number(std::string_view text) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
     return std::nullopt;
-  return *d;
+  return n;
 }
 
-/// What a sort name orders by.
-const std::map<std::string, std::string, std::less<>> sort_columns{
-  {"received_at", "received_at"},
-  {"issue_date", "issue_date"},
-  {"due_date", "due_date"},
-  {"total", "total"},
-  {"supplier", "lower(supplier_name)"},
-  {"invoice_number", "invoice_number"},
-  {"status", "display_status"}};
-
-constexpr auto rfc3339 = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'";
-
-std::string ts(const std::string& column) {
-  return "to_char(" + column + " AT TIME ZONE 'UTC', " + rfc3339 + ")";
+/// `name` quoted for a message when it is short printable ASCII, so that a
+/// hostile parameter name cannot flood or garble the answer.
+std::string echo(std::string_view name) {
+  if (name.empty() || name.size() > 40)
+    return {};
+  for (char ch : name)
+    if (ch < 0x20 || ch > 0x7e)
+      return {};
+  return " '" + std::string{name} + "'";
 }
 
-/// The JSON of an invoice as a list shows it.
-std::string list_item_sql() {
-  return "json_build_object('id', invoice_id, 'status', display_status,"
-         " 'supplier_name', supplier_name, 'invoice_number', invoice_number,"
-         " 'issue_date', issue_date, 'due_date', due_date,"
-         " 'currency', currency, 'total', total::text,"
-         " 'paid_on', paid_on, 'source', source, 'file_name', file_name,"
-         " 'received_at', "
-         + ts("received_at")
-         + ", 'duplicate_of', duplicate_of,"
-           " 'overall_confidence', overall_confidence::text,"
-           " 'version', version, 'position', position)";
-}
+// -- cursors ------------------------------------------------------------------
+//
+// "<sort>.<a|d>.<key in hex, or n when the row has none>.<invoice id>": the
+// last row of a page, where the next one starts. Opaque to clients.
 
-/// The word prefixes of `q`, as a tsquery ("butt:* & fromag:*"); only
-/// letters and digits survive the folding, so nothing else can reach it.
-std::string prefix_query(const std::string& q) {
-  auto folded = fold_for_search(q);
-  std::string out, word;
-  auto flush_word = [&] {
-    if (word.empty())
-      return;
-    out += (out.empty() ? "" : " & ") + word + ":*";
-    word.clear();
-  };
-  for (char ch : folded) {
-    if (ch == ' ')
-      flush_word();
-    else if (ch == '\'' || ch == '\\' || ch == ':' || ch == '&' || ch == '|'
-             || ch == '!' || ch == '(' || ch == ')' || ch == '*')
-      continue;
-    else
-      word += ch;
+constexpr char hex_digits[] = "0123456789abcdef";
+
+std::string to_hex(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() * 2);
+  for (unsigned char c : text) {
+    out += hex_digits[c >> 4];
+    out += hex_digits[c & 15];
   }
-  flush_word();
   return out;
 }
 
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2)
+    return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+struct cursor_position {
+  /// Empty when the row has no sort key (it is among the last).
+  std::optional<std::string> key;
+  events::uuid id;
+};
+
+std::string encode_cursor(const sort_spec& spec, bool descending,
+                          const cursor_position& at) {
+  return std::string{spec.name} + (descending ? ".d." : ".a.")
+         + (at.key ? to_hex(*at.key) : "n") + "." + at.id.to_string();
+}
+
+/// Whether `key` is a value the sort's column can hold, as its text.
+bool valid_key(key_kind kind, std::string_view key) {
+  switch (kind) {
+    case key_kind::timestamp: {
+      // YYYY-MM-DDTHH:MM:SS.ffffffZ, as LARDER_RFC3339 writes it.
+      constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+      if (key.size() != shape.size() || !date::parse(key.substr(0, 10)))
+        return false;
+      for (std::size_t i = 0; i < shape.size(); ++i)
+        if (shape[i] == 'd' ? key[i] < '0' || key[i] > '9' : key[i] != shape[i])
+          return false;
+      return true;
+    }
+    case key_kind::day: return static_cast<bool>(date::parse(key));
+    case key_kind::amount: return static_cast<bool>(decimal::parse(key));
+    case key_kind::text:
+      return !values::check_text("cursor", key, 0, 1000).has_value();
+    case key_kind::rank: {
+      auto n = whole_number(key);
+      return n && *n >= 0 && *n < std::ssize(all_display_statuses);
+    }
+  }
+  return false;
+}
+
+std::optional<cursor_position>
+decode_cursor(std::string_view text, const sort_spec& spec, bool descending) {
+  auto prefix = std::string{spec.name} + (descending ? ".d." : ".a.");
+  if (!text.starts_with(prefix))
+    return std::nullopt;
+  text.remove_prefix(prefix.size());
+  auto dot = text.find('.');
+  if (dot == std::string_view::npos)
+    return std::nullopt;
+  auto id = events::uuid::parse(text.substr(dot + 1));
+  if (!id)
+    return std::nullopt;
+  cursor_position at{std::nullopt, *id};
+  auto key = text.substr(0, dot);
+  if (key == "n")
+    return spec.nullable ? std::optional{at} : std::nullopt;
+  at.key = from_hex(key);
+  if (!at.key || !valid_key(spec.kind, *at.key))
+    return std::nullopt;
+  return at;
+}
+
+// -- running the list ---------------------------------------------------------
+
+/// The word prefixes of `q` as a tsquery ("'butt':* & 'fromag':*"), folded
+/// as the search vector is; empty when `q` has no words.
+std::string prefix_query(const events::uuid& tenant, std::string_view q) {
+  std::string out;
+  auto words = search_words(tenant, q);
+  if (words.size() > max_query_words)
+    words.resize(max_query_words);
+  for (const auto& word : words)
+    out += (out.empty() ? "" : " & ") + word + ":*";
+  return out;
+}
+
+bool is_supplier_key(std::string_view text) {
+  return text.starts_with("tax:") || text.starts_with("name:");
+}
+
+/// The ranks of `statuses` as an array literal; NULL for none.
+std::optional<std::string>
+status_ranks(const std::vector<display_status>& statuses) {
+  if (statuses.empty())
+    return std::nullopt;
+  std::string ranks = "{";
+  for (auto s : statuses)
+    ranks +=
+      (ranks.size() > 1 ? "," : "") + std::to_string(static_cast<int>(s));
+  return ranks + "}";
+}
+
+/// $1..$12 of LARDER_LIST_FILTER.
+sql_params filter_params(const events::uuid& tenant,
+                         const invoice_list_query& q) {
+  sql_params p;
+  p.add(tenant.to_string()).add(status_ranks(q.statuses));
+  bool by_key = is_supplier_key(q.supplier);
+  p.add(q.supplier.empty() || by_key
+          ? std::nullopt
+          : std::optional<std::string>{fold_text(q.supplier)});
+  p.add(by_key ? std::optional<std::string>{q.supplier} : std::nullopt);
+  p.add(text_of(q.issue_from)).add(text_of(q.issue_to));
+  p.add(text_of(q.due_from)).add(text_of(q.due_to));
+  p.add(text_of(q.min_total)).add(text_of(q.max_total));
+  p.add(q.source ? std::optional<std::string>{domain::to_string(*q.source)}
+                 : std::nullopt);
+  auto words = prefix_query(tenant, q.q);
+  p.add(words.empty() ? std::nullopt : std::optional<std::string>{words});
+  return p;
+}
+
+/// A row of a page query, and its sort key as text (its last column).
+std::pair<invoice_list_row, std::optional<std::string>>
+read_list_row(const pqxx::row& row) {
+  row_reader r{row};
+  invoice_list_row out;
+  out.id = r.id();
+  out.status = r.parsed<display_status>(&parse_display_status);
+  out.source =
+    r.parsed<domain::document_source>(&domain::parse_document_source);
+  out.file_name = r.text();
+  out.received_at = r.text();
+  out.supplier_name = r.optional_text();
+  out.invoice_number = r.optional_text();
+  out.issue_date = r.optional_day();
+  out.due_date = r.optional_day();
+  out.currency = r.optional_text();
+  out.total = r.optional_amount();
+  out.paid_on = r.optional_day();
+  out.duplicate_of = r.optional_id();
+  out.overall_confidence = r.optional_amount();
+  out.line_count = r.integer();
+  out.version = r.integer();
+  out.updated_at = r.text();
+  auto key = r.optional_text();
+  if (r.failed())
+    throw std::runtime_error("invoice " + out.id.to_string()
+                             + ": its list row does not parse (" + r.problem()
+                             + ")");
+  return {std::move(out), std::move(key)};
+}
+
 } // namespace
+
+std::string_view to_string(invoice_sort sort) noexcept {
+  return spec_of(sort).name;
+}
 
 expected<invoice_list_query>
 parse_invoice_list_query(const query_pairs& params) {
@@ -490,261 +1507,526 @@ parse_invoice_list_query(const query_pairs& params) {
   auto bad = [](std::string message) {
     return make_error(errc::invalid_argument, std::move(message));
   };
+  std::vector<std::string_view> seen;
+  std::string cursor;
+  bool offset_given = false;
   for (const auto& [name, value] : params) {
+    if (name != "status") {
+      if (std::find(seen.begin(), seen.end(), name) != seen.end())
+        return bad(name + " is given more than once");
+      seen.push_back(name);
+    }
     if (name == "status") {
-      std::size_t start = 0;
-      while (start <= value.size()) {
-        auto end = value.find(',', start);
-        if (end == std::string::npos)
-          end = value.size();
-        auto one = value.substr(start, end - start);
-        bool known = false;
-        for (auto s : display_statuses)
-          known = known || s == one;
-        if (!known)
-          return bad("status must be one or more (comma-separated) of "
-                     "processing, awaiting_approval, approved_unpaid, "
-                     "approved_paid, rejected, failed, not_an_invoice");
-        q.statuses.push_back(one);
-        start = end + 1;
+      std::string_view rest{value};
+      for (;;) {
+        auto comma = rest.find(',');
+        auto one = parse_display_status(rest.substr(0, comma));
+        if (!one)
+          return bad("status must be one or more of processing, "
+                     "awaiting_approval, approved_unpaid, approved_paid, "
+                     "rejected, failed, not_an_invoice, separated by commas");
+        if (std::find(q.statuses.begin(), q.statuses.end(), *one)
+            == q.statuses.end())
+          q.statuses.push_back(*one);
+        if (comma == std::string_view::npos)
+          break;
+        rest.remove_prefix(comma + 1);
       }
     } else if (name == "supplier") {
-      q.supplier = value;
-    } else if (name == "source") {
-      if (!domain::parse_document_source(value))
-        return bad("source must be one of upload, email, whatsapp, api");
-      q.source = value;
-    } else if (name == "q") {
-      if (value.size() > 200)
-        return bad("q is at most 200 characters");
-      q.q = value;
+      auto text = values::trim_space(value);
+      if (text.empty() || values::check_text(name, text, 1, 200))
+        return bad("supplier must be a supplier's name or key, at most 200 "
+                   "characters");
+      q.supplier = std::string{text};
     } else if (name == "issue_from" || name == "issue_to" || name == "due_from"
                || name == "due_to") {
-      auto d = parse_date(value);
+      auto d = date::parse(value);
       if (!d)
-        return bad(name + " must be a date (YYYY-MM-DD)");
+        return bad(name + " must be a date written YYYY-MM-DD");
       (name == "issue_from" ? q.issue_from
        : name == "issue_to" ? q.issue_to
        : name == "due_from" ? q.due_from
-                            : q.due_to) = d;
+                            : q.due_to) = *d;
     } else if (name == "min_total" || name == "max_total") {
-      auto amount = values::decimal::parse(value);
+      auto amount = decimal::parse(value);
       if (!amount)
         return bad(name + " must be an amount such as 125.50");
       (name == "min_total" ? q.min_total : q.max_total) = *amount;
+    } else if (name == "source") {
+      q.source = domain::parse_document_source(value);
+      if (!q.source)
+        return bad("source must be one of upload, email, whatsapp, api");
+    } else if (name == "q") {
+      if (values::check_text(name, value, 0, 200))
+        return bad("q must be at most 200 characters of text");
+      q.q = value;
     } else if (name == "sort") {
-      if (!sort_columns.contains(value))
+      auto spec = std::find_if(std::begin(sort_specs), std::end(sort_specs),
+                               [&](const sort_spec& s) {
+                                 return s.name == value;
+                               });
+      if (spec == std::end(sort_specs))
         return bad("sort must be one of received_at, issue_date, due_date, "
-                   "total, supplier, invoice_number, status");
-      q.sort = value;
+                   "total, supplier, status; order must be asc or desc");
+      q.sort = spec->sort;
     } else if (name == "order") {
       if (value != "asc" && value != "desc")
         return bad("order must be asc or desc");
       q.descending = value == "desc";
-    } else if (name == "limit" || name == "offset") {
-      std::int64_t n = -1;
-      auto [end, ec] =
-        std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec != std::errc{} || end != value.data() + value.size())
-        n = -1;
-      if (name == "limit") {
-        if (n < 1 || n > 200)
-          return bad("limit must be between 1 and 200");
-        q.limit = static_cast<int>(n);
-      } else {
-        if (n < 0)
-          return bad("offset must be 0 or more");
-        q.offset = n;
-      }
+    } else if (name == "limit") {
+      auto n = whole_number(value);
+      if (!n || *n < 1 || *n > 200)
+        return bad("limit must be a whole number from 1 to 200");
+      q.limit = static_cast<int>(*n);
+    } else if (name == "offset") {
+      auto n = whole_number(value);
+      if (!n || *n < 0)
+        return bad("offset must be a whole number, 0 or more");
+      q.offset = *n;
+      offset_given = true;
+    } else if (name == "cursor") {
+      cursor = value;
     } else {
-      return bad("unknown parameter '" + name
-                 + "'; filters are status, supplier, issue_from, issue_to, "
-                   "due_from, due_to, min_total, max_total, source, q");
+      return bad("unknown parameter" + echo(name) + "; the invoice list takes "
+                 + list_parameters);
     }
   }
+  if (offset_given && !cursor.empty())
+    return bad("give either offset or cursor, not both");
+  if (q.issue_from && q.issue_to && *q.issue_from > *q.issue_to)
+    return bad("issue_from must not be after issue_to");
+  if (q.due_from && q.due_to && *q.due_from > *q.due_to)
+    return bad("due_from must not be after due_to");
+  if (q.min_total && q.max_total && *q.min_total > *q.max_total)
+    return bad("min_total must not be more than max_total");
+  if (!cursor.empty()) {
+    if (!decode_cursor(cursor, spec_of(q.sort), q.descending))
+      return bad("cursor is not one this list gave for sort="
+                 + std::string{to_string(q.sort)}
+                 + "&order=" + (q.descending ? "desc" : "asc")
+                 + "; leave it out to start from the first page");
+    q.cursor = std::move(cursor);
+  }
   return q;
+}
+
+invoice_list_page list_invoices(pqxx::transaction_base& txn,
+                                const events::uuid& tenant,
+                                const invoice_list_query& q) {
+  const auto& spec = spec_of(q.sort);
+  std::optional<cursor_position> after;
+  if (!q.cursor.empty()) {
+    after = decode_cursor(q.cursor, spec, q.descending);
+    if (!after)
+      throw std::invalid_argument("the list cursor does not fit its query");
+  }
+  auto filter = filter_params(tenant, q);
+  invoice_list_page page;
+  page.sort = q.sort;
+  page.descending = q.descending;
+  page.limit = q.limit;
+  // One row more than the page, to know whether another page follows.
+  auto want = static_cast<std::int64_t>(q.limit) + 1;
+  std::vector<std::pair<invoice_list_row, std::optional<std::string>>> rows;
+  auto take = [&](const pqxx::result& result) {
+    for (const auto& row : result)
+      rows.push_back(read_list_row(row));
+  };
+  if (!after || after->key) {
+    auto p = filter;
+    p.add(after ? after->key : std::nullopt)
+      .add(after ? std::optional{after->id.to_string()} : std::nullopt)
+      .add(std::to_string(want))
+      .add(std::to_string(after ? 0 : q.offset));
+    take(p.exec(txn, q.descending ? spec.keyed_desc : spec.keyed_asc));
+  }
+  auto got = static_cast<std::int64_t>(rows.size());
+  if (spec.nullable && got < want) {
+    // The rows without the key follow the others in either direction.
+    std::int64_t skip = 0;
+    if (!after && got == 0 && q.offset > 0) {
+      auto keyed = filter.exec(txn, spec.count_keyed)[0][0].as<std::int64_t>();
+      skip = std::max<std::int64_t>(0, q.offset - keyed);
+    }
+    auto p = filter;
+    p.add(after && !after->key ? std::optional{after->id.to_string()}
+                               : std::nullopt)
+      .add(std::to_string(want - got))
+      .add(std::to_string(skip));
+    take(p.exec(txn, q.descending ? spec.unkeyed_desc : spec.unkeyed_asc));
+  }
+  bool more = std::ssize(rows) > q.limit;
+  if (more) {
+    rows.resize(q.limit);
+    page.next_cursor = encode_cursor(
+      spec, q.descending, {rows.back().second, rows.back().first.id});
+  }
+
+  // Filtered by status alone, the counts the model keeps say how many match
+  // at once; the last page of an offset walk says it too. Only otherwise
+  // are the matching rows counted.
+  bool by_status_only = q.supplier.empty() && !q.issue_from && !q.issue_to
+                        && !q.due_from && !q.due_to && !q.min_total
+                        && !q.max_total && !q.source
+                        && prefix_query(tenant, q.q).empty();
+  if (by_status_only) {
+    sql_params counted;
+    counted.add(tenant.to_string()).add(status_ranks(q.statuses));
+    page.total = counted.exec(txn, status_total_sql)[0][0].as<std::int64_t>();
+  } else if (!after && !more && (!rows.empty() || q.offset == 0)) {
+    page.total = q.offset + std::ssize(rows);
+  } else {
+    auto p = filter;
+    p.add(std::to_string(invoice_count_cap + 1));
+    page.total = p.exec(txn, count_sql)[0][0].as<std::int64_t>();
+    page.total_capped = page.total > invoice_count_cap;
+    page.total = std::min(page.total, invoice_count_cap);
+  }
+  if (!after) {
+    page.offset = q.offset;
+    if (more)
+      page.next_offset = q.offset + q.limit;
+  }
+  page.invoices.reserve(rows.size());
+  for (auto& [row, key] : rows)
+    page.invoices.push_back(std::move(row));
+  return page;
+}
+
+void write_json(json_writer& w, const invoice_list_page& page) {
+  w.begin_object().key("invoices").begin_array();
+  for (const auto& i : page.invoices) {
+    auto currency = i.currency.value_or("");
+    w.begin_object()
+      .field("id", i.id.to_string())
+      .field("status", to_string(i.status))
+      .field("source", domain::to_string(i.source))
+      .field("file_name", i.file_name)
+      .field("received_at", i.received_at);
+    field_or_null(w, "supplier_name", i.supplier_name);
+    field_or_null(w, "invoice_number", i.invoice_number);
+    field_or_null(w, "issue_date", text_of(i.issue_date));
+    field_or_null(w, "due_date", text_of(i.due_date));
+    field_or_null(w, "currency", i.currency);
+    field_or_null(w, "total",
+                  i.total ? std::optional{money_text(*i.total, currency)}
+                          : std::nullopt);
+    field_or_null(w, "paid_on", text_of(i.paid_on));
+    field_or_null(w, "duplicate_of",
+                  i.duplicate_of ? std::optional{i.duplicate_of->to_string()}
+                                 : std::nullopt);
+    field_or_null(w, "overall_confidence", text_of(i.overall_confidence));
+    w.field("line_count", i.line_count)
+      .field("version", i.version)
+      .field("updated_at", i.updated_at)
+      .end_object();
+  }
+  w.end_array()
+    .field("total", page.total)
+    .field("total_capped", page.total_capped)
+    .field("sort", to_string(page.sort))
+    .field("order", page.descending ? "desc" : "asc")
+    .field("limit", page.limit);
+  w.key("offset");
+  if (page.offset)
+    w.value(*page.offset);
+  else
+    w.null();
+  w.key("next_offset");
+  if (page.next_offset)
+    w.value(*page.next_offset);
+  else
+    w.null();
+  text_or_null(w, "next_cursor", page.next_cursor);
+  w.end_object();
 }
 
 std::string invoice_list_json(pqxx::transaction_base& txn,
                               const events::uuid& tenant,
                               const invoice_list_query& q) {
-  std::string where = " WHERE tenant_id = " + txn.quote(tenant.to_string())
-                      + "::uuid AND display_status <> 'deleted'";
-  if (!q.statuses.empty()) {
-    where += " AND display_status IN (";
-    for (std::size_t i = 0; i < q.statuses.size(); ++i)
-      where += (i ? ", " : "") + txn.quote(q.statuses[i]);
-    where += ")";
-  }
-  if (!q.supplier.empty())
-    where += " AND lower(supplier_name) = lower(" + txn.quote(q.supplier) + ")";
-  if (!q.source.empty())
-    where += " AND source = " + txn.quote(q.source);
-  auto date_bound = [&](const char* column, const char* op,
-                        const std::optional<values::date>& d) {
-    if (d)
-      where += std::string{" AND "} + column + " " + op + " "
-               + txn.quote(d->to_string()) + "::date";
-  };
-  date_bound("issue_date", ">=", q.issue_from);
-  date_bound("issue_date", "<=", q.issue_to);
-  date_bound("due_date", ">=", q.due_from);
-  date_bound("due_date", "<=", q.due_to);
-  if (q.min_total)
-    where +=
-      " AND total >= " + txn.quote(q.min_total->to_string()) + "::numeric";
-  if (q.max_total)
-    where +=
-      " AND total <= " + txn.quote(q.max_total->to_string()) + "::numeric";
-  if (auto words = prefix_query(q.q); !words.empty())
-    where += " AND search @@ to_tsquery('simple', " + txn.quote(words) + ")";
-  auto dir = q.descending ? " DESC" : " ASC";
-  auto order = " ORDER BY " + sort_columns.at(q.sort) + dir + " NULLS LAST, "
-               + "invoice_id" + dir;
-  auto total =
-    txn.exec("SELECT count(*) FROM rm_invoices.invoices" + where)[0][0]
-      .as<std::int64_t>();
-  std::string page =
-    txn
-      .exec("SELECT coalesce(json_agg(item), '[]') FROM (SELECT "
-            + list_item_sql() + " AS item FROM rm_invoices.invoices" + where
-            + order + " LIMIT " + std::to_string(q.limit) + " OFFSET "
-            + std::to_string(q.offset) + ") page")[0][0]
-      .c_str();
-  events::json_writer w;
-  w.begin_object().key("invoices").raw(page);
-  w.field("total", total).field("limit", q.limit).field("offset", q.offset);
-  w.key("next_offset");
-  if (q.offset + q.limit < total)
-    w.value(q.offset + q.limit);
-  else
-    w.null();
-  w.end_object();
+  json_writer w;
+  write_json(w, list_invoices(txn, tenant, q));
   return w.take();
+}
+
+// -- one invoice --------------------------------------------------------------
+
+std::optional<invoice_detail> find_invoice(pqxx::transaction_base& txn,
+                                           const events::uuid& tenant,
+                                           const events::uuid& invoice) {
+  auto t = tenant.to_string();
+  auto id = invoice.to_string();
+  auto rows = txn.exec_params(detail_sql, t, id);
+  if (rows.empty())
+    return std::nullopt;
+  auto d = read_record(rows[0]);
+  for (const auto& row : txn.exec_params(detail_lines_sql, t, id)) {
+    row_reader r{row};
+    r.id();
+    d.invoice.lines.push_back(read_line(r));
+    if (r.failed())
+      throw std::runtime_error("a stored line of invoice " + id
+                               + " does not parse");
+  }
+  return d;
+}
+
+void write_json(json_writer& w, const invoice_detail& d) {
+  const auto& s = d.invoice;
+  const auto& f = s.fields;
+  auto currency = f.currency ? f.currency->code : std::string{};
+  auto confidence = [&](const std::string& name) {
+    auto it = s.confidence.find(name);
+    return it == s.confidence.end()
+             ? std::nullopt
+             : std::optional<std::string>{it->second.to_string()};
+  };
+  auto shown = display_status_of(s.status, s.paid);
+  w.begin_object().field("id", s.invoice_id.to_string());
+  text_or_null(w, "status", shown ? to_string(*shown) : "");
+  w.field("lifecycle_status", domain::to_string(s.status))
+    .field("version", d.version)
+    .field("position", d.position)
+    .field("updated_at", d.updated_at);
+
+  w.key("document")
+    .begin_object()
+    .field("source", domain::to_string(s.document.source))
+    .field("file_name", s.document.file_name)
+    .field("media_type", s.document.media_type)
+    .field("size_bytes", s.document.size_bytes)
+    .field("sha256", s.document.sha256)
+    .field("sender", s.document.sender)
+    .field("received_at", d.received_at)
+    .end_object();
+
+  w.key("fields").begin_object();
+  for (auto name : domain::invoice_field_names) {
+    std::string n{name};
+    auto text = domain::field_text(f, name).value_or("");
+    if (!text.empty()
+        && (name == "subtotal" || name == "tax_total" || name == "total"))
+      text = money_text(*decimal::parse(text), currency);
+    w.key(name).begin_object();
+    text_or_null(w, "value", text);
+    field_or_null(w, "confidence", confidence(n));
+    w.field("corrected", s.corrected_fields.contains(n)).end_object();
+  }
+  w.end_object();
+  field_or_null(w, "overall_confidence", text_of(s.overall_confidence));
+  field_or_null(w, "lines_confidence", confidence("lines"));
+  field_or_null(w, "taxes_confidence", confidence("taxes"));
+
+  w.key("lines").begin_array();
+  int no = 0;
+  for (const auto& l : s.lines) {
+    w.begin_object()
+      .field("line_no", ++no)
+      .field("description", l.description)
+      .field("quantity", l.quantity.to_string())
+      .field("unit", l.unit)
+      .field("unit_price", l.unit_price.to_string())
+      .field("line_total", money_text(l.line_total, currency))
+      .field("tax_code", l.tax_code);
+    field_or_null(w, "category", l.category);
+    w.field("total_mismatch", l.total_mismatch).end_object();
+  }
+  w.end_array();
+  w.key("taxes").begin_array();
+  for (const auto& tax : s.taxes)
+    w.begin_object()
+      .field("kind", values::to_string(tax.kind))
+      .field("rate_percent", tax.rate_percent.to_string())
+      .field("amount", money_text(tax.amount, currency))
+      .end_object();
+  w.end_array();
+
+  w.key("extraction").begin_object();
+  text_or_null(w, "provider", s.provider);
+  text_or_null(w, "model", s.model);
+  w.field("attempts", s.extraction_attempts)
+    .field("cost", s.extraction_cost.to_string(4));
+  text_or_null(w, "extracted_at", d.extracted_at);
+  field_or_null(w, "failure_reason", s.failure_reason);
+  w.field("retryable", s.failure_retryable).end_object();
+
+  field_or_null(w, "not_an_invoice_reason", s.not_an_invoice_reason);
+  w.key("duplicate");
+  if (s.duplicate_of) {
+    w.begin_object().field("of", s.duplicate_of->to_string());
+    text_or_null(w, "reason",
+                 s.duplicate_why ? domain::to_string(*s.duplicate_why) : "");
+    w.end_object();
+  } else {
+    w.null();
+  }
+  write_decision(w, "approval", d.approved_at, d.approved_by);
+  write_decision(w, "rejection", d.rejected_at, d.rejected_by,
+                 &s.rejection_reason);
+  w.key("payment").begin_object().field("paid", s.paid);
+  field_or_null(w, "paid_on", text_of(s.paid_on));
+  text_or_null(w, "method", s.payment ? domain::to_string(*s.payment) : "");
+  field_or_null(w, "reference", s.payment_reference);
+  w.end_object().end_object();
 }
 
 std::optional<std::string> invoice_detail_json(pqxx::transaction_base& txn,
                                                const events::uuid& tenant,
                                                const events::uuid& invoice) {
-  auto rows = txn.exec_params(
-    "SELECT json_build_object("
-    " 'id', invoice_id, 'status', display_status, 'domain_status', status,"
-    " 'fields', json_build_object("
-    "   'supplier_name', supplier_name, 'supplier_tax_id', supplier_tax_id,"
-    "   'invoice_number', invoice_number, 'issue_date', issue_date,"
-    "   'due_date', due_date, 'currency', currency,"
-    "   'subtotal', subtotal::text, 'tax_total', tax_total::text,"
-    "   'total', total::text, 'purchase_order', purchase_order,"
-    "   'payment_terms', payment_terms),"
-    " 'confidence', confidence, 'overall_confidence', overall_confidence::text,"
-    " 'corrected_fields', corrected_fields, 'lines', lines, 'taxes', taxes,"
-    " 'document', json_build_object('source', source, 'file_name', file_name,"
-    "   'media_type', media_type, 'size_bytes', size_bytes,"
-    "   'sha256', sha256, 'sender', sender, 'received_at', "
-      + ts("received_at")
-      + "),"
-        " 'extraction', json_build_object('provider', provider,"
-        "   'model', model, 'attempts', extraction_attempts,"
-        "   'cost', extraction_cost::text, 'extracted_at', "
-      + ts("extracted_at")
-      + ", 'failure_reason', failure_reason,"
-        "   'retryable', failure_retryable),"
-        " 'not_an_invoice_reason', not_an_invoice_reason,"
-        " 'duplicate', CASE WHEN duplicate_of IS NULL THEN NULL ELSE"
-        "   json_build_object('of', duplicate_of, 'reason', duplicate_reason)"
-        "   END,"
-        " 'approval', json_build_object('approved_at', "
-      + ts("approved_at") + ", 'approved_by', approved_by, 'rejected_at', "
-      + ts("rejected_at")
-      + ", 'rejected_by', rejected_by, 'rejection_reason', rejection_reason),"
-        " 'payment', json_build_object('paid', paid, 'paid_on', paid_on,"
-        "   'method', payment_method, 'reference', payment_reference),"
-        " 'version', version, 'position', position,"
-        " 'updated_at', "
-      + ts("updated_at")
-      + ") FROM rm_invoices.invoices"
-        " WHERE tenant_id = $1::uuid AND invoice_id = $2::uuid",
-    tenant.to_string(), invoice.to_string());
-  if (rows.empty())
+  auto d = find_invoice(txn, tenant, invoice);
+  if (!d)
     return std::nullopt;
-  return std::string{rows[0][0].c_str()};
+  json_writer w;
+  write_json(w, *d);
+  return w.take();
+}
+
+// -- the dashboard ------------------------------------------------------------
+
+namespace {
+
+/// The first of the month `months` after the month of `d`.
+date month_start(const date& d, int months) {
+  int index = d.year * 12 + (d.month - 1) + months;
+  return {index / 12, index % 12 + 1, 1};
+}
+
+void write_sums(json_writer& w, const std::vector<money_sum>& sums) {
+  w.begin_array();
+  for (const auto& m : sums) {
+    w.begin_object();
+    text_or_null(w, "currency", m.currency);
+    w.field("amount", money_text(m.amount, m.currency))
+      .field("invoices", m.invoices)
+      .end_object();
+  }
+  w.end_array();
+}
+
+void write_tally(json_writer& w, std::string_view name,
+                 const invoice_tally& t) {
+  w.key(name).begin_object().field("count", t.count).key("totals");
+  write_sums(w, t.totals);
+  w.end_object();
+}
+
+} // namespace
+
+dashboard_overview dashboard(pqxx::transaction_base& txn,
+                             const events::uuid& tenant,
+                             const values::date& today) {
+  dashboard_overview o;
+  o.today = today;
+  auto t = tenant.to_string();
+  if (auto rows = txn.exec_params(tenant_currency_sql, t);
+      !rows.empty() && !rows[0][0].is_null())
+    o.currency = rows[0][0].c_str();
+  auto currency =
+    o.currency.empty() ? std::nullopt : std::optional<std::string>{o.currency};
+  auto sum_of = [](const pqxx::row& row, int at) {
+    money_sum m;
+    m.currency = row[at].is_null() ? "" : row[at].c_str();
+    m.amount = decimal::parse(row[at + 1].c_str()).value();
+    m.invoices = row[at + 2].as<std::int64_t>();
+    return m;
+  };
+
+  for (auto s : all_display_statuses)
+    o.counts[s] = 0;
+  for (const auto& row : txn.exec_params(status_counts_sql, t)) {
+    auto rank = row[0].as<int>();
+    if (rank >= 0 && rank < std::ssize(all_display_statuses))
+      o.counts[all_display_statuses[rank]] = row[1].as<std::int64_t>();
+  }
+
+  auto first = month_start(today, -11);
+  auto end = month_start(today, 1);
+  for (int i = 0; i < 12; ++i)
+    o.spend_by_month.push_back(
+      {month_start(first, i).to_string().substr(0, 7), {}});
+  auto window = sql_params{}
+                  .add(t)
+                  .add(currency)
+                  .add(first.to_string())
+                  .add(end.to_string());
+  for (const auto& row : window.exec(txn, spend_by_month_sql)) {
+    std::string month = row[0].c_str();
+    for (auto& m : o.spend_by_month)
+      if (m.month == month)
+        m.spend.push_back(sum_of(row, 1));
+  }
+  o.spend_this_month = o.spend_by_month[11].spend;
+  o.spend_last_month = o.spend_by_month[10].spend;
+  for (const auto& row : window.exec(txn, top_suppliers_sql))
+    o.top_suppliers.push_back({row[0].c_str(), sum_of(row, 1)});
+
+  auto tallies = sql_params{}.add(t).add(currency).add(today.to_string());
+  for (const auto& row : tallies.exec(txn, tallies_sql)) {
+    std::string code = row[0].is_null() ? "" : row[0].c_str();
+    int at = 1;
+    for (auto* tally : {&o.awaiting_approval, &o.unpaid, &o.overdue}) {
+      tally->count += row[at].as<std::int64_t>();
+      auto with_total = row[at + 1].as<std::int64_t>();
+      if (with_total > 0)
+        tally->totals.push_back(
+          {code, decimal::parse(row[at + 2].c_str()).value(), with_total});
+      at += 3;
+    }
+  }
+
+  o.extraction_cost_this_month =
+    decimal::parse(txn
+                     .exec_params(extraction_cost_sql, t,
+                                  month_start(today, 0).to_string())[0][0]
+                     .c_str())
+      .value();
+  return o;
+}
+
+void write_json(json_writer& w, const dashboard_overview& o) {
+  w.begin_object().field("today", o.today.to_string());
+  text_or_null(w, "currency", o.currency);
+  w.key("counts").begin_object();
+  for (const auto& [status, n] : o.counts)
+    w.field(to_string(status), n);
+  w.end_object();
+  w.key("spend_this_month");
+  write_sums(w, o.spend_this_month);
+  w.key("spend_last_month");
+  write_sums(w, o.spend_last_month);
+  w.key("spend_by_month").begin_array();
+  for (const auto& m : o.spend_by_month) {
+    w.begin_object().field("month", m.month).key("spend");
+    write_sums(w, m.spend);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("top_suppliers").begin_array();
+  for (const auto& s : o.top_suppliers) {
+    w.begin_object().field("supplier_name", s.supplier_name);
+    text_or_null(w, "currency", s.spend.currency);
+    w.field("amount", money_text(s.spend.amount, s.spend.currency))
+      .field("invoices", s.spend.invoices)
+      .end_object();
+  }
+  w.end_array();
+  write_tally(w, "awaiting_approval", o.awaiting_approval);
+  write_tally(w, "unpaid", o.unpaid);
+  write_tally(w, "overdue", o.overdue);
+  w.key("extraction_cost_this_month")
+    .begin_object()
+    .field("currency", "USD")
+    .field("amount", o.extraction_cost_this_month.to_string(4))
+    .end_object()
+    .end_object();
 }
 
 std::string overview_json(pqxx::transaction_base& txn,
                           const events::uuid& tenant,
                           const values::date& today) {
-  auto t = txn.quote(tenant.to_string()) + "::uuid";
-  auto d = txn.quote(today.to_string()) + "::date";
-  auto sql =
-    "WITH mine AS (SELECT * FROM rm_invoices.invoices WHERE tenant_id = " + t
-    + "),"
-      " months AS (SELECT (date_trunc('month', "
-    + d
-    + ") - make_interval(months => g))::date AS month"
-      "   FROM generate_series(0, 11) g),"
-      " spend AS (SELECT date_trunc('month', issue_date)::date AS month,"
-      "   currency, sum(total) AS amount, count(*) AS n FROM mine"
-      "   WHERE status = 'approved' AND issue_date IS NOT NULL"
-      "     AND total IS NOT NULL AND currency IS NOT NULL"
-      "     AND issue_date >= (SELECT min(month) FROM months)"
-      "     AND issue_date < date_trunc('month', "
-    + d
-    + ") + interval '1 month'"
-      "   GROUP BY 1, 2)"
-      " SELECT json_build_object("
-      " 'today', "
-    + d
-    + ","
-      " 'counts', (SELECT coalesce(json_object_agg(display_status, n), '{}')"
-      "   FROM (SELECT display_status, count(*) AS n FROM mine"
-      "         GROUP BY 1) c),"
-      " 'spend_by_month', (SELECT coalesce(json_agg(json_build_object("
-      "     'month', to_char(m.month, 'YYYY-MM'), 'currency', s.currency,"
-      "     'amount', coalesce(s.amount, 0)::text, 'invoices',"
-      "     coalesce(s.n, 0)) ORDER BY m.month, s.currency), '[]')"
-      "   FROM months m LEFT JOIN spend s ON s.month = m.month),"
-      " 'this_month', (SELECT coalesce(json_agg(json_build_object("
-      "     'currency', currency, 'amount', amount::text)), '[]') FROM spend"
-      "   WHERE month = date_trunc('month', "
-    + d
-    + ")::date),"
-      " 'last_month', (SELECT coalesce(json_agg(json_build_object("
-      "     'currency', currency, 'amount', amount::text)), '[]') FROM spend"
-      "   WHERE month = (date_trunc('month', "
-    + d
-    + ") - interval '1 month')::date),"
-      " 'top_suppliers', (SELECT coalesce(json_agg(x ORDER BY x_amount DESC),"
-      "   '[]') FROM (SELECT json_build_object('supplier_name', supplier_name,"
-      "     'currency', currency, 'amount', sum(total)::text, 'invoices',"
-      "     count(*)) AS x, sum(total) AS x_amount FROM mine"
-      "   WHERE status = 'approved' AND supplier_name IS NOT NULL"
-      "     AND total IS NOT NULL AND issue_date >= (SELECT min(month) FROM"
-      "     months) GROUP BY supplier_name, currency"
-      "   ORDER BY sum(total) DESC LIMIT 5) top),"
-      " 'pending_approval', json_build_object('count', (SELECT count(*)"
-      "   FROM mine WHERE display_status = 'awaiting_approval'),"
-      "   'by_currency', (SELECT coalesce(json_agg(json_build_object("
-      "   'currency', currency, 'amount', amount::text)), '[]') FROM"
-      "   (SELECT currency, sum(total) AS amount FROM mine"
-      "    WHERE display_status = 'awaiting_approval' AND total IS NOT NULL"
-      "      AND currency IS NOT NULL GROUP BY currency) p)),"
-      " 'unpaid', (SELECT coalesce(json_agg(json_build_object('currency',"
-      "   currency, 'amount', amount::text, 'invoices', n)), '[]') FROM"
-      "   (SELECT currency, sum(total) AS amount, count(*) AS n FROM mine"
-      "    WHERE display_status = 'approved_unpaid' AND total IS NOT NULL"
-      "    GROUP BY currency) u),"
-      " 'overdue', (SELECT coalesce(json_agg(json_build_object('currency',"
-      "   currency, 'amount', amount::text, 'invoices', n)), '[]') FROM"
-      "   (SELECT currency, sum(total) AS amount, count(*) AS n FROM mine"
-      "    WHERE display_status = 'approved_unpaid' AND total IS NOT NULL"
-      "      AND due_date < "
-    + d
-    + " GROUP BY currency) o),"
-      " 'extraction_cost_this_month', json_build_object('currency', 'USD',"
-      "   'amount', (SELECT coalesce(sum(extraction_cost), 0)::text FROM mine"
-      "   WHERE extracted_at >= date_trunc('month', "
-    + d + "))))";
-  return txn.exec(sql)[0][0].c_str();
+  json_writer w;
+  write_json(w, dashboard(txn, tenant, today));
+  return w.take();
 }
 
 } // namespace larder::projections
