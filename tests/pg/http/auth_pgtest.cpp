@@ -51,14 +51,20 @@ TEST_F(auth, the_whole_first_day_of_a_restaurant_owner) {
                       R"({"email":"cook@bistro.test","role":"member"})");
   ASSERT_EQ(invited.status, 201) << invited.body;
   // The directory learns of the invitation from the log.
+  // Signing in joins the invitation once the directory has it, so a
+  // loaded machine may need a second link.
   std::optional<session> cook;
-  for (int i = 0; i < 200 && !cook; ++i) {
+  http_answer cook_me;
+  for (int i = 0; i < 200; ++i) {
     cook = sign_in("cook@bistro.test");
-    if (!cook)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (cook) {
+      cook_me = call("GET", "/api/auth/me", &*cook);
+      if (cook_me.body.find("\"role\":\"member\"") != std::string::npos)
+        break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(cook);
-  auto cook_me = call("GET", "/api/auth/me", &*cook);
   EXPECT_NE(cook_me.body.find("\"role\":\"member\""), std::string::npos)
     << cook_me.body;
 
