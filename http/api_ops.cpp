@@ -12,8 +12,9 @@ namespace larder::http {
 
 namespace {
 
-void counter(std::string& out, std::string_view name, std::string_view help,
-             std::uint64_t value, std::string_view type = "counter") {
+/// The HELP and TYPE lines that open a metric family.
+void family_header(std::string& out, std::string_view name,
+                   std::string_view help, std::string_view type) {
   out += "# HELP ";
   out += name;
   out += ' ';
@@ -23,6 +24,11 @@ void counter(std::string& out, std::string_view name, std::string_view help,
   out += ' ';
   out += type;
   out += '\n';
+}
+
+void counter(std::string& out, std::string_view name, std::string_view help,
+             std::uint64_t value, std::string_view type = "counter") {
+  family_header(out, name, help, type);
   out += name;
   out += ' ';
   out += std::to_string(value);
@@ -96,15 +102,7 @@ void projection_metrics_text(std::string& out,
                              const std::vector<projection_status>& all) {
   auto family = [&](std::string_view name, std::string_view help,
                     std::string_view type, auto value_of) {
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += ' ';
-    out += type;
-    out += '\n';
+    family_header(out, name, help, type);
     for (const auto& s : all) {
       out += name;
       // Model names are our own identifiers: nothing to escape.

@@ -218,6 +218,26 @@ class http_fixture : public ::testing::Test {
     return json.substr(start, json.find('"', start) - start);
   }
 
+  /// A new owner of a new tenant (allowlisted by the root admin, signed
+  /// in, onboarded): the session and the tenant's id.
+  std::pair<session, std::string> owner(const std::string& email,
+                                        const std::string& alias) {
+    auto root = sign_in(root_email);
+    EXPECT_TRUE(root);
+    EXPECT_EQ(call("POST", "/api/admin/allowlist", &*root,
+                   R"({"entry":")" + email + "\"}")
+                .status,
+              201);
+    auto s = sign_in(email);
+    EXPECT_TRUE(s);
+    auto made =
+      call("POST", "/api/onboarding/complete", &*s,
+           R"({"name":"Bistro )" + alias
+             + R"(","region":"CA-QC","inbound_alias":")" + alias + "\"}");
+    EXPECT_EQ(made.status, 201) << made.body;
+    return {s.value_or(session{}), member(made.body, "id")};
+  }
+
   /// An invoice of `tenant` that waits for approval, made through the
   /// invoice registry as intake will.
   events::uuid make_invoice(const std::string& tenant_id) {

@@ -9,25 +9,6 @@ namespace {
 
 class live_updates : public http_fixture {
  protected:
-  /// Signs in a new owner of a new tenant; returns the session and tenant.
-  std::pair<session, std::string> owner(const std::string& email,
-                                        const std::string& alias) {
-    auto root = sign_in(root_email);
-    EXPECT_TRUE(root);
-    EXPECT_EQ(call("POST", "/api/admin/allowlist", &*root,
-                   R"({"entry":")" + email + "\"}")
-                .status,
-              201);
-    auto s = sign_in(email);
-    EXPECT_TRUE(s);
-    auto made =
-      call("POST", "/api/onboarding/complete", &*s,
-           R"({"name":"Bistro )" + alias
-             + R"(","region":"CA-QC","inbound_alias":")" + alias + "\"}");
-    EXPECT_EQ(made.status, 201) << made.body;
-    return {*s, member(made.body, "id")};
-  }
-
   /// Opens a stream as `who`; the answer's head is read.
   std::unique_ptr<http_connection> open(const session& who, http_answer& head) {
     auto conn = std::make_unique<http_connection>(port);

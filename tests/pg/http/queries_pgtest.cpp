@@ -8,29 +8,7 @@ using namespace larder::testing;
 
 namespace {
 
-class queries : public http_fixture {
- protected:
-  /// A new owner of a new tenant, signed in.
-  std::pair<session, std::string> owner(const std::string& email,
-                                        const std::string& alias) {
-    if (!root_)
-      root_ = sign_in(root_email);
-    EXPECT_EQ(call("POST", "/api/admin/allowlist", &*root_,
-                   R"({"entry":")" + email + "\"}")
-                .status,
-              201);
-    auto s = sign_in(email);
-    EXPECT_TRUE(s);
-    auto made =
-      call("POST", "/api/onboarding/complete", &*s,
-           R"({"name":"Bistro )" + alias
-             + R"(","region":"CA-QC","inbound_alias":")" + alias + "\"}");
-    EXPECT_EQ(made.status, 201) << made.body;
-    return {*s, member(made.body, "id")};
-  }
-
-  std::optional<session> root_;
-};
+class queries : public http_fixture {};
 
 TEST_F(queries, an_invoice_history_names_who_did_what) {
   start();
