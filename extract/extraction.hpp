@@ -1,0 +1,54 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/invoice/invoice.hpp"
+#include "actors/values/values.hpp"
+
+/// What every extractor returns (DESIGN.md §9). Pure data: no I/O, no CAF.
+/// The extraction process manager turns it into a `record_extraction` or a
+/// `mark_not_an_invoice` command; `larder extract` prints it.
+namespace larder::extract {
+
+/// What the bytes of a document are, decided by sniffing, never by name.
+enum class document_kind : std::uint8_t { pdf, jpeg, png, heic, xml };
+
+/// One extraction of one document.
+struct extraction {
+  /// Header fields in the domain's types; amounts are signed (a credit note's
+  /// total is negative).
+  domain::invoice_fields fields;
+  std::vector<values::line_item> lines;
+  std::vector<values::tax_line> taxes;
+  /// Field name (a member of `domain::invoice_field_names`, or "lines",
+  /// "taxes") → confidence in [0, 1]. A field that is absent has no entry.
+  std::map<std::string, double> confidence;
+  /// The confidence of the whole extraction in [0, 1].
+  double overall_confidence = 0;
+  /// Which extractor answered: "ubl", "cii", "zugferd1", "template",
+  /// "rules"; "ocr+" is prefixed when the text came from OCR.
+  std::string provider;
+  /// Which variant of it: the e-invoice profile id, the template's issuer,
+  /// "en+fr" for OCR languages…
+  std::string model;
+  /// True for a credit note (UBL CreditNote, CII type code 381…).
+  bool credit_note = false;
+  /// Why this document is not an invoice; empty when it is one.
+  std::string not_an_invoice;
+  /// What checks found and repairs changed, one sentence each, for the
+  /// reviewer ("line totals sum to 41.50 but subtotal says 45.10").
+  std::vector<std::string> notes;
+  /// The invoice2data view of a template extraction: one JSON object (not
+  /// the array) whose keys are the template's own field names, exactly as
+  /// invoice2data prints them. Empty for other extractors, which
+  /// `to_invoice2data_json` maps from `fields` and `lines`.
+  std::string invoice2data_object;
+  /// The text that rules and templates read (PDF text layer or OCR);
+  /// never stored in events, never logged.
+  std::string text;
+};
+
+} // namespace larder::extract
