@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/tenant/tenant.hpp"
+#include "events/error.hpp"
+#include "extract/extraction.hpp"
+
+namespace larder::extract {
+
+class template_library;
+class ocr_engine;
+
+/// What the pipeline needs to know about the tenant and the installation.
+struct pipeline_options {
+  /// The tenant's region ("CA-QC", "GB", "US-NY"), its tax profile and
+  /// currency: tax kinds, arithmetic checks and defaults follow them.
+  std::string region;
+  domain::tax_profile taxes;
+  std::string currency;
+  /// Templates tried before the general rules (the built-in library plus
+  /// the tenant's own); may be null.
+  std::shared_ptr<const template_library> templates;
+  /// OCR languages in tesseract's names ("eng+fra").
+  std::string ocr_languages = "eng+fra";
+};
+
+/// Reads one document: sniffs its kind, then tries the extractors of
+/// DESIGN.md §9 in order (e-invoice XML, XML inside the PDF, PDF text with
+/// templates then rules, OCR) and post-processes what they found. Blocking
+/// and CPU-bound: run it on a worker, never on the HTTP edge. `ocr` may be
+/// null when the caller has none; an image then fails with a clear reason.
+/// Errors: `invalid_argument` for bytes that are no supported document
+/// (with a reason a person understands), `unavailable` for a failure that
+/// may pass.
+expected<extraction> extract_document(std::string_view bytes,
+                                      const pipeline_options& options,
+                                      ocr_engine* ocr);
+
+} // namespace larder::extract
