@@ -4,6 +4,7 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/blocking_pool.hpp"
 #include "actors/db_pool.hpp"
 #include "actors/projection_actor.hpp"
 #include "actors/reader_pool.hpp"
@@ -73,6 +74,8 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.users = spawn_user_registry(sys, services);
   s.invoices = spawn_invoice_registry(sys, services);
   s.db = spawn_db_pool(sys, cfg.database_url, 4);
+  s.blocking = spawn_blocking_pool(sys, 2);
+  s.documents = std::make_shared<extract::document_store>(cfg.data_dir);
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
   s.feed = http::spawn_live_feed(sys, {});
@@ -128,6 +131,7 @@ void runtime::stop() {
   stop_one(services_.feed);
   stop_one(services_.mail);
   stop_one(services_.db);
+  stop_one(services_.blocking);
   if (writer_) {
     self->send_exit(writer_, caf::exit_reason::user_shutdown);
     self->wait_for(writer_);

@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/store_writer.hpp"
+#include "extract/documents.hpp"
 #include "http/mailer.hpp"
 #include "http/rate_limit.hpp"
 
@@ -80,6 +81,10 @@ struct edge_services {
   std::vector<caf::actor> projections;
   /// http/live_feed: the Server-Sent Events of /api/events/stream.
   caf::actor feed;
+  /// actors/blocking_pool: uploads and stored documents.
+  caf::actor blocking;
+  /// Where documents are stored, by content.
+  std::shared_ptr<extract::document_store> documents;
 };
 
 caf::actor spawn_edge(caf::actor_system& sys, edge_options options,

@@ -165,8 +165,7 @@ int on_headers_complete(http_parser* p) {
   };
   req.path = field(UF_PATH);
   req.query = field(UF_QUERY);
-  c->body_limit = is_upload_path(req.path) ? c->options->max_upload_body
-                                           : c->options->max_json_body;
+  c->body_limit = body_limit_for(*c->options, req.path);
   if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->body_limit) {
     c->refuse_status = 413;
     c->refuse_message = "the request body is too large";
@@ -597,6 +596,14 @@ std::string security_headers(bool https) {
 
 bool is_upload_path(std::string_view path) noexcept {
   return path.starts_with("/api/upload") || path.starts_with("/webhooks/");
+}
+
+std::size_t body_limit_for(const server_options& options,
+                           std::string_view path) noexcept {
+  if (path == "/api/upload/batch")
+    return options.max_batch_body;
+  return is_upload_path(path) ? options.max_upload_body
+                              : options.max_json_body;
 }
 
 expected<std::pair<caf::actor, std::uint16_t>>

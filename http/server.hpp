@@ -36,8 +36,11 @@ struct server_options {
   /// Request line plus headers.
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_json_body = 1024 * 1024;
-  /// For `POST /api/upload…` and the inbound webhooks.
-  std::size_t max_upload_body = 20 * 1024 * 1024;
+  /// For `POST /api/upload` and the inbound webhooks: one 20 MiB document
+  /// and its multipart framing.
+  std::size_t max_upload_body = 21 * 1024 * 1024;
+  /// For `POST /api/upload/batch`: up to ten documents, 64 MiB in all.
+  std::size_t max_batch_body = 64 * 1024 * 1024;
   /// Requests read but not yet answered on one connection; past this the
   /// broker stops reading from it until answers go out.
   std::size_t max_pipelined = 32;
@@ -71,6 +74,10 @@ std::string security_headers(bool https);
 
 /// Whether `path` takes the upload body limit.
 bool is_upload_path(std::string_view path) noexcept;
+
+/// The body limit of a request for `path`.
+std::size_t body_limit_for(const server_options& options,
+                           std::string_view path) noexcept;
 
 /// Spawns the broker and binds it. Returns the broker and the bound port, or
 /// `unavailable` when the address cannot be bound.

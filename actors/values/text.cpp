@@ -16,52 +16,74 @@ bool refused(char32_t cp, const text_rules& rules) {
 
 } // namespace
 
-text_scan scan_text(std::string_view text, text_rules rules) {
-  text_scan scan;
+std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& i) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t n = text.size();
-  for (std::size_t i = 0; i < n; ++scan.code_points) {
-    unsigned char b = p[i];
-    char32_t cp = 0;
-    std::size_t len = 0;
-    char32_t min = 0;
-    if (b < 0x80) {
-      cp = b;
-      len = 1;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-      cp = b & 0x1Fu;
-      len = 2;
-      min = 0x80;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      cp = b & 0x0Fu;
-      len = 3;
-      min = 0x800;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      cp = b & 0x07u;
-      len = 4;
-      min = 0x10000;
-    } else {
+  if (i >= n)
+    return std::nullopt;
+  unsigned char b = p[i];
+  char32_t cp = 0;
+  std::size_t len = 0;
+  char32_t min = 0;
+  if (b < 0x80) {
+    cp = b;
+    len = 1;
+  } else if (b >= 0xC2 && b <= 0xDF) {
+    cp = b & 0x1Fu;
+    len = 2;
+    min = 0x80;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    cp = b & 0x0Fu;
+    len = 3;
+    min = 0x800;
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    cp = b & 0x07u;
+    len = 4;
+    min = 0x10000;
+  } else {
+    return std::nullopt;
+  }
+  if (len > n - i)
+    return std::nullopt;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((p[i + k] & 0xC0u) != 0x80u)
+      return std::nullopt;
+    cp = (cp << 6) | (p[i + k] & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return std::nullopt;
+  i += len;
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+text_scan scan_text(std::string_view text, text_rules rules) {
+  text_scan scan;
+  for (std::size_t i = 0; i < text.size(); ++scan.code_points) {
+    auto cp = decode_utf8(text, i);
+    if (!cp) {
       scan.valid_utf8 = false;
       return scan;
     }
-    if (len > n - i) {
-      scan.valid_utf8 = false;
-      return scan;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0u) != 0x80u) {
-        scan.valid_utf8 = false;
-        return scan;
-      }
-      cp = (cp << 6) | (p[i + k] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      scan.valid_utf8 = false;
-      return scan;
-    }
-    if (refused(cp, rules))
+    if (refused(*cp, rules))
       scan.control = true;
-    i += len;
   }
   return scan;
 }

@@ -36,6 +36,13 @@ struct text_scan {
   std::size_t code_points = 0;
 };
 
+/// Decodes the strict UTF-8 code point at `i` and moves `i` past it;
+/// nothing (and `i` unchanged) for an invalid or cut sequence.
+std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& i);
+
+/// Appends `cp` to `out` as UTF-8.
+void append_utf8(std::string& out, char32_t cp);
+
 /// Decodes `text` as strict UTF-8, counting code points and spotting the
 /// characters `rules` refuse. Text can be built in C++ as well as decoded
 /// from checked JSON, so this does not rely on a parser having validated it.
