@@ -52,3 +52,24 @@ struct extraction {
 };
 
 } // namespace larder::extract
+
+namespace larder::extract {
+
+/// The `record_extraction` command for `x`, made acceptable to the invoice
+/// actor: texts without control characters and cut to the domain's limits,
+/// lines that still fail `values::validate_line` dropped (with a note in
+/// `notes` when given), confidences clamped to [0, 1] and kept only for
+/// known fields.
+domain::record_extraction to_record(const extraction& x,
+                                    std::vector<std::string>* notes = nullptr);
+
+/// larder's own JSON for an extraction, what `larder extract` prints and
+/// what the extraction worker sends back: `{"extraction": <the payload
+/// of the ExtractionSucceeded event it becomes>, "credit_note",
+/// "not_an_invoice", "notes", "text_chars"}`.
+std::string to_json(const extraction& x, std::int64_t duration_ms = 0);
+
+/// Reads `to_json`'s output back; `invalid_argument` for anything else.
+expected<extraction> extraction_from_json(std::string_view json);
+
+} // namespace larder::extract
