@@ -1,0 +1,3 @@
+#include "extract/ocr/ocr.hpp"
+
+#include <gtest/gtest.h>
