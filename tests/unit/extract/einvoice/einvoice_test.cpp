@@ -222,6 +222,42 @@ TEST(einvoice_read, amounts_beyond_four_decimals_round_half_to_even) {
   EXPECT_FALSE(x->confidence.contains("tax_total"));
 }
 
+TEST(einvoice_read, ubl_takes_the_vat_in_the_document_currency) {
+  auto x = read_einvoice(ubl(R"(
+ <cbc:ID>R3</cbc:ID>
+ <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+ <cbc:TaxCurrencyCode>DKK</cbc:TaxCurrencyCode>
+ <cbc:BuyerReference>BR-1</cbc:BuyerReference>
+ <cac:OrderReference><cbc:ID>NA</cbc:ID><cbc:SalesOrderID>S9</cbc:SalesOrderID>
+ </cac:OrderReference>
+ <cac:AccountingSupplierParty><cac:Party>
+  <cac:PartyName><cbc:Name>Fromagerie Dupont</cbc:Name></cac:PartyName>
+  <cac:PartyTaxScheme><cbc:CompanyID>12/345/67890</cbc:CompanyID>
+   <cac:TaxScheme><cbc:ID>FC</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+ </cac:Party></cac:AccountingSupplierParty>
+ <cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode>
+  <cbc:PaymentDueDate>2024-04-30</cbc:PaymentDueDate></cac:PaymentMeans>
+ <cac:PaymentTerms><cbc:Note>30 days</cbc:Note></cac:PaymentTerms>
+ <cac:PaymentTerms><cbc:Note>2 % discount within 8 days</cbc:Note></cac:PaymentTerms>
+ <cac:TaxTotal><cbc:TaxAmount currencyID="DKK">74.58</cbc:TaxAmount></cac:TaxTotal>
+ <cac:TaxTotal><cbc:TaxAmount currencyID="EUR">10.00</cbc:TaxAmount>
+  <cac:TaxSubtotal><cbc:TaxableAmount currencyID="EUR">100</cbc:TaxableAmount>
+   <cbc:TaxAmount currencyID="EUR">10.00</cbc:TaxAmount>
+   <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>10</cbc:Percent>
+    <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
+  </cac:TaxSubtotal></cac:TaxTotal>)"));
+  ASSERT_TRUE(x) << x.error().message;
+  EXPECT_EQ(x->fields.tax_total, dec("10"));
+  ASSERT_EQ(x->taxes.size(), 1u);
+  EXPECT_EQ(x->taxes[0],
+            (values::tax_line{values::tax_kind::vat, dec("10"), dec("10")}));
+  EXPECT_EQ(x->fields.supplier_name, "Fromagerie Dupont");
+  EXPECT_EQ(x->fields.supplier_tax_id, "12/345/67890");
+  EXPECT_EQ(x->fields.purchase_order, "BR-1");
+  EXPECT_EQ(x->fields.due_date->to_string(), "2024-04-30");
+  EXPECT_EQ(x->fields.payment_terms, "30 days; 2 % discount within 8 days");
+}
+
 TEST(einvoice_read, unreadable_values_are_left_out_with_a_note) {
   auto x = read_einvoice(ubl(R"(
  <cbc:ID>R2</cbc:ID>
