@@ -181,6 +181,11 @@ class builder {
     auto price = amount(raw.price, (label + " price").c_str());
     auto base = amount(raw.base_quantity, (label + " base quantity").c_str());
     out.quantity = quantity.value_or(decimal::from_int(1));
+    if (price && detail::loses_places(raw.price))
+      // Energy and fuel prices often carry more places than larder keeps;
+      // say so, or the line looks wrong for no reason.
+      x_.notes.push_back(label + "'s unit price " + cut_utf8(raw.price, 40)
+                         + " was rounded to four places");
     if (price) {
       // Prices may be stated per 100 or per 1000 units (base quantity).
       decimal divisor =

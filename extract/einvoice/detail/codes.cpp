@@ -80,6 +80,15 @@ std::optional<values::decimal> parse_amount(std::string_view text) {
   return negative ? -value : value;
 }
 
+bool loses_places(std::string_view text) noexcept {
+  text = trim(text);
+  auto point = text.find('.');
+  if (point == std::string_view::npos || text.size() <= point + 5)
+    return false;
+  return text.substr(point + 5).find_first_not_of('0')
+         != std::string_view::npos;
+}
+
 std::optional<values::date> parse_iso_date(std::string_view text) {
   text = trim(text);
   if (text.size() < 10)

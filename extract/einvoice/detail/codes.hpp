@@ -16,6 +16,10 @@ namespace larder::extract::einvoice::detail {
 /// commas, magnitudes above 1e12).
 std::optional<values::decimal> parse_amount(std::string_view text);
 
+/// True when `text` is a decimal with non-zero digits beyond the fourth
+/// place, which `parse_amount` rounds away.
+bool loses_places(std::string_view text) noexcept;
+
 /// Reads an xsd:date ("2024-03-01", with an optional time zone suffix).
 std::optional<values::date> parse_iso_date(std::string_view text);
 

@@ -43,6 +43,14 @@ TEST(einvoice_codes, amounts_follow_xsd_decimal_and_round_half_to_even) {
   }
 }
 
+TEST(einvoice_codes, loses_places_beyond_the_fourth) {
+  EXPECT_TRUE(loses_places("0.061232374"));
+  EXPECT_TRUE(loses_places("1.00001"));
+  EXPECT_FALSE(loses_places("1.23450000"));
+  EXPECT_FALSE(loses_places("1.2345"));
+  EXPECT_FALSE(loses_places("12"));
+}
+
 TEST(einvoice_codes, dates_read_iso_and_format_102) {
   EXPECT_EQ(parse_iso_date("2024-03-01")->to_string(), "2024-03-01");
   EXPECT_EQ(parse_iso_date("2024-03-01Z")->to_string(), "2024-03-01");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -111,6 +112,24 @@ TEST(einvoice_hand_checked, credit_note_negates_amounts_and_quantities) {
   EXPECT_EQ(x->lines[0].unit_price, dec("100.11"));
   EXPECT_EQ(x->lines[0].line_total, dec("-100.11"));
   EXPECT_FALSE(x->lines[0].total_mismatch);
+}
+
+TEST(einvoice_hand_checked, a_price_with_more_places_is_rounded_and_noted) {
+  // 616290 kWh at 0.061232374 EUR = 37736.90; larder keeps 0.0612.
+  auto x = read_corpus(
+    "xrechnung-testsuite/business-cases/standard/03.05a-INVOICE_ubl.xml");
+  ASSERT_TRUE(x);
+  auto line = std::find_if(x->lines.begin(), x->lines.end(), [](auto& l) {
+    return l.description == "Arbeitspreis";
+  });
+  ASSERT_NE(line, x->lines.end());
+  EXPECT_EQ(line->quantity, dec("616290"));
+  EXPECT_EQ(line->unit_price, dec("0.0612"));
+  EXPECT_EQ(line->line_total, dec("37736.9"));
+  EXPECT_TRUE(line->total_mismatch);
+  ASSERT_EQ(x->notes.size(), 1u);
+  EXPECT_NE(x->notes[0].find("0.061232374 was rounded"), std::string::npos)
+    << x->notes[0];
 }
 
 TEST(einvoice_hand_checked, minimum_profile_has_no_lines_for_the_caller) {
