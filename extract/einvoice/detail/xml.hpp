@@ -2,6 +2,7 @@
 
 #include <libxml/tree.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
