@@ -159,7 +159,11 @@ struct loader {
   std::vector<std::string>& warnings;
 
   void warn(const YAML::Node& node, const std::string& text) {
-    warnings.push_back("line " + std::to_string(line_of(node)) + ": " + text);
+    warn_at(line_of(node), text);
+  }
+
+  void warn_at(int line, const std::string& text) {
+    warnings.push_back("line " + std::to_string(line) + ": " + text);
   }
 
   /// The entries of a mapping, duplicates resolved as PyYAML does (the last
@@ -235,7 +239,7 @@ struct loader {
     } catch (const regex_failure& f) {
       if (strict)
         throw;
-      warn(node, f.message + "; the keywords are searched as plain text");
+      warn_at(f.line, f.message + "; the keywords are searched as plain text");
     }
     std::vector<py_regex> out;
     for (const auto& k : texts(node, path)) {
@@ -433,7 +437,7 @@ struct loader {
     } catch (const regex_failure& f) {
       if (strict)
         throw;
-      warn(key, f.message + "; the field is ignored");
+      warn_at(f.line, f.message + "; the field is ignored");
       field_spec ignored;
       ignored.name = key.Scalar();
       return ignored;
@@ -672,7 +676,7 @@ struct loader {
         } catch (const regex_failure& f) {
           if (strict)
             throw;
-          warn(k, f.message + "; the lines are ignored");
+          warn_at(f.line, f.message + "; the lines are ignored");
         }
       } else if (key == "tables") {
         if (!v.IsSequence())
@@ -685,7 +689,7 @@ struct loader {
           } catch (const regex_failure& f) {
             if (strict)
               throw;
-            warn(item, f.message + "; the table is ignored");
+            warn_at(f.line, f.message + "; the table is ignored");
           }
         }
       } else if (key == "options") {
