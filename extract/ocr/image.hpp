@@ -18,8 +18,9 @@ namespace larder::extract {
 inline constexpr std::int64_t max_image_pixels = 60'000'000;
 inline constexpr int max_image_side = 20'000;
 
-/// A decoded raster: owns one leptonica PIX (32 bpp RGB, 8 bpp gray or
-/// 1 bpp, as decoded). Move-only.
+/// A decoded raster: owns one leptonica PIX in the depth it was decoded to
+/// (32 bpp RGB, possibly with alpha; 8 bpp gray; 1, 2, 4 or 8 bpp with a
+/// colormap from a palette PNG). OCR converts it as it needs. Move-only.
 class image {
  public:
   /// Takes ownership of `pix`, which may be null (an empty image).
@@ -36,7 +37,7 @@ class image {
 
   int width() const noexcept;
   int height() const noexcept;
-  /// Bits per pixel: 1, 8 or 32.
+  /// Bits per pixel.
   int depth() const noexcept;
 
   bool empty() const noexcept {
