@@ -81,9 +81,8 @@ void clean_supplier(extraction& x) {
   if (out != *name)
     x.notes.push_back("supplier name cleaned up: \"" + out + "\"");
   bool letters = false;
-  for (std::size_t i = 0; i < out.size();)
-    letters =
-      letters || !detail::fold_letter(detail::next_code_point(out, i)).empty();
+  for (std::size_t i = 0; i < out.size() && !letters;)
+    letters = !detail::fold_letter(detail::next_code_point(out, i)).empty();
   if (!letters) {
     name.reset();
     x.confidence.erase("supplier_name");
@@ -369,7 +368,8 @@ std::size_t find_word(const std::string& folded, std::string_view word,
 
 std::string not_an_invoice_reason(const extraction& x) {
   const auto& f = x.fields;
-  bool has_text = !x.text.empty();
+  // E-invoices carry no text; every other extractor read some.
+  bool has_text = !is_exact(x);
   if (has_text) {
     auto folded = detail::fold(x.text);
     std::size_t visible = 0;
@@ -412,7 +412,7 @@ std::string not_an_invoice_reason(const extraction& x) {
         || (!kind && sections >= 2 && !f.invoice_number))
       return "this looks like a restaurant menu, not an invoice";
     if (words < 3 || letters * 3 < visible)
-      if (!f.total || !f.invoice_number)
+      if (!f.total && !f.issue_date)
         return "the text is mostly unreadable: it does not look like an "
                "invoice";
   }

@@ -855,7 +855,7 @@ class reader {
           if (in_buyer_block(i, col) && field == fk::invoice_number)
             break;
           if (auto id = identifier(r))
-            offer(slot, {*id, rank, rank >= 2 ? 0.85 : 0.7});
+            offer(slot, {*id, rank, rank >= 3 ? 0.9 : rank == 2 ? 0.85 : 0.7});
           else if (alone)
             if (auto b = below(i, k))
               if (auto id = identifier(*b))
@@ -866,7 +866,7 @@ class reader {
         case fk::due_date: {
           auto& slot = field == fk::issue_date ? issue_ : due_;
           std::optional<values::date> d;
-          double conf = rank >= 2 ? 0.85 : 0.75;
+          double conf = rank >= 3 ? 0.9 : rank == 2 ? 0.85 : 0.75;
           auto cs = cells_of(r);
           if (!cs.empty())
             d = date_in(cs.front().text);
@@ -1061,7 +1061,6 @@ class reader {
       for (const auto& c : cells_of(lines_[i].raw)) {
         if (in_buyer_block(i, c.column))
           continue;
-        auto folded = detail::fold(c.text);
         bool is_label = !hits_[i].empty()
                         && std::any_of(hits_[i].begin(), hits_[i].end(),
                                        [&](const label_hit& h) {
@@ -1070,7 +1069,9 @@ class reader {
                                        });
         if (legal.find(c.text) && !is_label && letter_count(c.text) >= 3) {
           x.fields.supplier_name = clean_name(c.text);
-          x.confidence["supplier_name"] = 0.65;
+          // A company name in the letterhead is the supplier's; further
+          // down it may be anyone's.
+          x.confidence["supplier_name"] = i < 8 ? 0.8 : 0.65;
           return;
         }
         if (!first_cell && !is_label && letter_count(c.text) >= 3
@@ -1163,7 +1164,7 @@ class reader {
       bool dollar = context_.currency == "CAD" || context_.currency == "USD"
                     || context_.currency == "AUD" || context_.currency == "NZD";
       code = dollar ? context_.currency : "USD";
-      conf = 0.6;
+      conf = dollar ? 0.8 : 0.5;
     }
     if (code.empty())
       return;
