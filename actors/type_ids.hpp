@@ -131,5 +131,6 @@ CAF_ADD_ATOM(larder, larder, command_atom, "command")
 CAF_ADD_ATOM(larder, larder, passivate_atom, "passivate")
 CAF_ADD_ATOM(larder, larder, sweep_atom, "sweep")
 CAF_ADD_ATOM(larder, larder, tick_atom, "tick")
+CAF_ADD_ATOM(larder, larder, poll_atom, "poll")
 
 CAF_END_TYPE_ID_BLOCK(larder)

@@ -129,6 +129,41 @@ expected<config> load_config(const env_lookup& env) {
       start = end + 1;
     }
   }
+  cfg.ocr_languages = get("LARDER_OCR_LANGUAGES", "eng+fra");
+  for (char ch : cfg.ocr_languages)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '+' && ch != '_')
+      return make_error(errc::invalid_argument,
+                        "LARDER_OCR_LANGUAGES is tesseract's language list, "
+                        "such as eng+fra");
+  cfg.templates_dir = get("LARDER_TEMPLATES_DIR", "templates");
+  {
+    auto number = [&](const char* name, double fallback, double min,
+                      double max) -> expected<double> {
+      auto text = env(name);
+      if (!text || text->empty())
+        return fallback;
+      char* end = nullptr;
+      double v = std::strtod(text->c_str(), &end);
+      if (end == text->c_str() || *end != '\0' || !(v >= min && v <= max))
+        return make_error(errc::invalid_argument,
+                          std::string{name} + " must be a number from "
+                            + std::to_string(static_cast<int>(min)) + " to "
+                            + std::to_string(static_cast<int>(max)));
+      return v;
+    };
+    auto workers = number("LARDER_EXTRACT_WORKERS", 2, 0, 64);
+    if (!workers)
+      return workers.error();
+    cfg.extract_workers = static_cast<int>(*workers);
+    auto timeout = number("LARDER_EXTRACT_TIMEOUT", 120, 5, 3600);
+    if (!timeout)
+      return timeout.error();
+    cfg.extract_timeout_seconds = static_cast<int>(*timeout);
+    auto confidence = number("LARDER_EXTRACT_MIN_CONFIDENCE", 0.2, 0, 1);
+    if (!confidence)
+      return confidence.error();
+    cfg.extract_min_confidence = *confidence;
+  }
   cfg.rate_signin = get("LARDER_RATE_LIMIT_SIGNIN", "10/min");
   cfg.rate_webhooks = get("LARDER_RATE_LIMIT_WEBHOOKS", "600/min");
   cfg.rate_api = get("LARDER_RATE_LIMIT_API", "1200/min");

@@ -38,6 +38,20 @@ struct config {
   std::string rate_signin;
   std::string rate_webhooks;
   std::string rate_api;
+  /// Extraction: worker processes at once (0: this node leaves extraction
+  /// to others), seconds one document may take,
+  /// the confidence below which an extraction is rejected automatically
+  /// (0 turns that off), tesseract's languages, and the supplier templates
+  /// (invoice2data format) every tenant gets.
+  int extract_workers = 2;
+  int extract_timeout_seconds = 120;
+  double extract_min_confidence = 0.2;
+  std::string ocr_languages;
+  std::string templates_dir;
+  /// The program the extraction manager runs per document (`<it> extract
+  /// -`); empty means this very binary. Not read from the environment:
+  /// tests that run the server in process point it at `larder`.
+  std::string extract_binary;
 };
 
 /// Parses "<count>/<s|min|h>" into a burst and a rate per second.

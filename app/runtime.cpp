@@ -6,9 +6,11 @@
 
 #include "actors/blocking_pool.hpp"
 #include "actors/db_pool.hpp"
+#include "actors/extraction_manager.hpp"
 #include "actors/projection_actor.hpp"
 #include "actors/reader_pool.hpp"
 #include "actors/registries.hpp"
+#include "actors/type_ids.hpp"
 #include "http/live_feed.hpp"
 #include "projections/models.hpp"
 
@@ -40,6 +42,28 @@ http::edge_options edge_options_from(const config& cfg) {
   o.webhook_limit = policy(cfg.rate_webhooks, o.webhook_limit);
   o.api_user_limit = policy(cfg.rate_api, o.api_user_limit);
   o.api_address_limit = policy(cfg.rate_api, o.api_address_limit, 2);
+  return o;
+}
+
+extraction_options extraction_options_from(const config& cfg) {
+  extraction_options o;
+  std::string binary = cfg.extract_binary;
+  if (binary.empty()) {
+    std::error_code ec;
+    binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  }
+  o.command = {binary, "extract"};
+  o.workers = static_cast<std::size_t>(cfg.extract_workers);
+  o.document_timeout = std::chrono::seconds(cfg.extract_timeout_seconds);
+  o.min_confidence = cfg.extract_min_confidence;
+  o.ocr_languages = cfg.ocr_languages;
+  o.templates_dir = cfg.templates_dir;
+  o.data_dir = cfg.data_dir;
+#if defined(__SANITIZE_ADDRESS__)
+  o.memory_limit_bytes = 0; // ASan reserves terabytes of address space
+#else
+  o.memory_limit_bytes = std::size_t{2} << 30;
+#endif
   return o;
 }
 
@@ -79,7 +103,18 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
   s.feed = http::spawn_live_feed(sys, {});
+  // A node with no extraction workers leaves documents to other nodes.
+  if (cfg.extract_workers > 0)
+    rt->extraction_ =
+      spawn_extraction_manager(sys, extraction_options_from(cfg),
+                               {s.invoices, s.tenants, s.db, s.documents});
+  s.extraction = rt->extraction_;
   auto models = projections::all_models(catalog);
+  for (auto& model : models)
+    if (model.name == "extraction_jobs" && rt->extraction_)
+      model.committed = [manager = rt->extraction_] {
+        caf::anon_send(manager, tick_atom_v);
+      };
   models.push_back(
     http::live_model([feed = s.feed](std::vector<http::feed_item> items) {
       caf::anon_send(feed, caf::forward_atom_v, std::move(items));
@@ -123,6 +158,7 @@ void runtime::stop() {
     self->wait_for(broker_);
   }
   stop_one(edge_);
+  stop_one(extraction_);
   for (const auto& a : {services_.platform, services_.tenants, services_.users,
                         services_.invoices})
     stop_one(a);

@@ -7,6 +7,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/extraction_manager.hpp"
 #include "actors/store_writer.hpp"
 #include "app/config.hpp"
 #include "events/error.hpp"
@@ -22,6 +23,7 @@ namespace larder::app {
 /// The edge's and the broker's options as the configuration sets them.
 http::edge_options edge_options_from(const config& cfg);
 http::server_options server_options_from(const config& cfg);
+extraction_options extraction_options_from(const config& cfg);
 
 class runtime {
  public:
@@ -57,6 +59,7 @@ class runtime {
   std::vector<caf::actor> projections_;
   http::edge_services services_;
   caf::actor edge_;
+  caf::actor extraction_;
   caf::actor broker_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;

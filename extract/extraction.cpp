@@ -194,4 +194,30 @@ expected<extraction> extraction_from_json(std::string_view json) {
   return x;
 }
 
+std::string error_json(const larder::error& err) {
+  events::json_writer w;
+  w.begin_object().key("error").begin_object();
+  w.field("code", to_string(err.code)).field("message", err.message);
+  w.end_object().end_object();
+  return w.take();
+}
+
+std::optional<larder::error> error_from_json(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(json.data(), json.size()).get(doc))
+    return std::nullopt;
+  std::string_view code;
+  std::string_view message;
+  if (doc["error"]["code"].get(code) || doc["error"]["message"].get(message))
+    return std::nullopt;
+  larder::error err{errc::invalid_argument, std::string{message}};
+  for (auto c : {errc::unavailable, errc::conflict, errc::rejected,
+                 errc::invalid_argument, errc::not_found, errc::forbidden,
+                 errc::timeout})
+    if (to_string(c) == code)
+      err.code = c;
+  return err;
+}
+
 } // namespace larder::extract

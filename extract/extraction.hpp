@@ -72,4 +72,11 @@ std::string to_json(const extraction& x, std::int64_t duration_ms = 0);
 /// Reads `to_json`'s output back; `invalid_argument` for anything else.
 expected<extraction> extraction_from_json(std::string_view json);
 
+/// `{"error": {"code", "message"}}`: how `larder extract --format larder`
+/// says it could not read a document.
+std::string error_json(const larder::error& err);
+
+/// Reads `error_json`'s output; nothing for anything else.
+std::optional<larder::error> error_from_json(std::string_view json);
+
 } // namespace larder::extract

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,13 +34,15 @@ struct pipeline_options {
 /// Reads one document: sniffs its kind, then tries the extractors of
 /// DESIGN.md §9 in order (e-invoice XML, XML inside the PDF, PDF text with
 /// templates then rules, OCR) and post-processes what they found. Blocking
-/// and CPU-bound: run it on a worker, never on the HTTP edge. `ocr` may be
-/// null when the caller has none; an image then fails with a clear reason.
+/// and CPU-bound: run it on a worker, never on the HTTP edge. `ocr` is
+/// called when a picture or a scanned PDF needs OCR (loading tesseract's
+/// models takes a while, so callers create the engine on first use); it may
+/// return null, and the document then fails with a clear reason.
 /// Errors: `invalid_argument` for bytes that are no supported document
 /// (with a reason a person understands), `unavailable` for a failure that
 /// may pass.
 expected<extraction> extract_document(std::string_view bytes,
                                       const pipeline_options& options,
-                                      ocr_engine* ocr);
+                                      const std::function<ocr_engine*()>& ocr);
 
 } // namespace larder::extract

@@ -1,5 +1,6 @@
 #include "extract/subprocess.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -10,6 +11,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace larder::extract {
 
@@ -38,8 +41,28 @@ void ignore_sigpipe() {
   });
 }
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, int in,
-                             int out, int err, const process_limits& limits) {
+/// The parent's environment with `overrides` set; built before fork, since
+/// the child may only make async-signal-safe calls.
+std::vector<std::string>
+child_environment(const std::vector<std::string>& overrides) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry{*e};
+    auto name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = std::any_of(overrides.begin(), overrides.end(),
+                                [&](const std::string& o) {
+                                  return o.starts_with(name);
+                                });
+    if (!replaced)
+      env.emplace_back(entry);
+  }
+  env.insert(env.end(), overrides.begin(), overrides.end());
+  return env;
+}
+
+[[noreturn]] void exec_child(const std::vector<char*>& args,
+                             const std::vector<char*>& envp, int in, int out,
+                             int err, const process_limits& limits) {
   // Only async-signal-safe calls between fork and exec.
   ::setpgid(0, 0);
   ::dup2(in, STDIN_FILENO);
@@ -55,11 +78,7 @@ void ignore_sigpipe() {
     rlimit r{s, s + 1};
     ::setrlimit(RLIMIT_CPU, &r);
   }
-  std::vector<char*> args;
-  for (const auto& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
+  ::execve(args[0], args.data(), envp.data());
   ::_exit(127);
 }
 
@@ -84,11 +103,20 @@ expected<process_result> run_process(const std::vector<std::string>& argv,
     return larder::error{errc::unavailable, "cannot start the extractor"};
   fd_guard err_r{err_pipe[0]}, err_w{err_pipe[1]};
 
+  auto env = child_environment(limits.environment);
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0)
     return larder::error{errc::unavailable, "cannot start the extractor"};
   if (pid == 0)
-    exec_child(argv, in_r.fd, out_w.fd, err_w.fd, limits);
+    exec_child(args, envp, in_r.fd, out_w.fd, err_w.fd, limits);
   in_r.reset();
   out_w.reset();
   err_w.reset();

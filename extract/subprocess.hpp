@@ -20,6 +20,8 @@ struct process_limits {
   int cpu_seconds = 0;
   /// Output beyond this is a failure (the child is killed).
   std::size_t max_output = 16 * 1024 * 1024;
+  /// "NAME=value" entries set (or replaced) in the child's environment.
+  std::vector<std::string> environment;
 };
 
 /// How a child process ended.

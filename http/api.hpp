@@ -342,6 +342,11 @@ void item_prices(const call_ptr&);
 void alert_list(const call_ptr&);
 void alert_count(const call_ptr&);
 
+// http/api_documents.cpp
+void upload(const call_ptr&);
+void upload_batch(const call_ptr&);
+void invoice_document(const call_ptr&);
+
 // http/api_admin.cpp
 void allowlist(const call_ptr&);
 void allowlist_add(const call_ptr&);

@@ -81,6 +81,8 @@ struct edge_services {
   std::vector<caf::actor> projections;
   /// http/live_feed: the Server-Sent Events of /api/events/stream.
   caf::actor feed;
+  /// actors/extraction_manager, for /metrics (may be null).
+  caf::actor extraction;
   /// actors/blocking_pool: uploads and stored documents.
   caf::actor blocking;
   /// Where documents are stored, by content.

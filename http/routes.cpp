@@ -68,6 +68,13 @@ const std::vector<route>& routes() {
     {"POST", "/api/tenant/price-alerts/{alert_id}/acknowledge", tenant_member,
      api, false, h::acknowledge_alert, "Acknowledge a price alert"},
     // Invoices.
+    // Intake.
+    {"POST", "/api/upload", tenant_member, api, false, h::upload,
+     "Upload one document (multipart/form-data)"},
+    {"POST", "/api/upload/batch", tenant_member, api, false, h::upload_batch,
+     "Upload up to ten documents (multipart/form-data)"},
+    {"GET", "/api/invoices/{id}/document", tenant_reader, api, false,
+     h::invoice_document, "The document an invoice was read from"},
     {"GET", "/api/invoices/{id}/state", tenant_reader, api, false,
      h::invoice_state, "An invoice's status, straight from its stream"},
     {"GET", "/api/invoices", tenant_reader, api, false, h::invoice_list,

@@ -602,8 +602,7 @@ std::size_t body_limit_for(const server_options& options,
                            std::string_view path) noexcept {
   if (path == "/api/upload/batch")
     return options.max_batch_body;
-  return is_upload_path(path) ? options.max_upload_body
-                              : options.max_json_body;
+  return is_upload_path(path) ? options.max_upload_body : options.max_json_body;
 }
 
 expected<std::pair<caf::actor, std::uint16_t>>

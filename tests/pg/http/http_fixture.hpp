@@ -52,6 +52,13 @@ class http_fixture : public ::testing::Test {
     cfg_.migrate_url = db_.owner_url();
     cfg_.dev_outbox = outbox_.string();
     cfg_.public_url = "http://127.0.0.1:8080";
+    data_ =
+      std::filesystem::temp_directory_path() / ("larder-data-" + db_.name());
+    std::filesystem::remove_all(data_);
+    cfg_.data_dir = data_.string();
+    // Extraction runs only in the tests about it (intake_pgtest), so that
+    // other tests drive invoices by hand without a manager racing them.
+    cfg_.extract_workers = 0;
     edge.secret_key = test_secret;
     edge.admin_email = root_email;
     edge.public_url = cfg_.public_url;
@@ -69,10 +76,13 @@ class http_fixture : public ::testing::Test {
     rt_.reset();
     sys_.reset();
     std::filesystem::remove_all(outbox_);
+    std::filesystem::remove_all(data_);
   }
 
   void start() {
-    caf_cfg_.load<caf::io::middleman>();
+    if (!middleman_loaded_)
+      caf_cfg_.load<caf::io::middleman>();
+    middleman_loaded_ = true;
     sys_ = std::make_unique<caf::actor_system>(caf_cfg_);
     auto rt = app::runtime::start(*sys_, cfg_, edge, server);
     ASSERT_TRUE(rt) << rt.error().message;
@@ -247,8 +257,12 @@ class http_fixture : public ::testing::Test {
     receive.invoice_id = id;
     receive.file_name = "scan.pdf";
     receive.media_type = "application/pdf";
-    receive.size_bytes = 1000;
-    receive.sha256 = std::string(64, 'a');
+    // The document is stored as intake stores it, so it can be fetched.
+    std::string bytes = "%PDF-1.4\n% a test invoice " + id.to_string() + "\n";
+    auto sha = rt_->services().documents->put(tenant, bytes);
+    EXPECT_TRUE(sha);
+    receive.size_bytes = static_cast<std::int64_t>(bytes.size());
+    receive.sha256 = sha ? *sha : std::string(64, 'a');
     domain::record_extraction found;
     found.fields.supplier_name = "Boucherie Centrale";
     found.fields.invoice_number = "BC-1";
@@ -288,6 +302,8 @@ class http_fixture : public ::testing::Test {
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<app::runtime> rt_;
   std::filesystem::path outbox_;
+  std::filesystem::path data_;
+  bool middleman_loaded_ = false;
   std::uint16_t port = 0;
 };
 

@@ -101,6 +101,7 @@ document read_document(std::istream& in) {
   bool in_paths = false;
   std::string path;
   documented* op = nullptr;
+  bool in_request_body = false;
   std::string text;
   int number = 0;
   auto problem = [&](const std::string& what) {
@@ -150,14 +151,22 @@ document read_document(std::istream& in) {
         }
       continue;
     }
+    // A JSON body is a requestBody with application/json content (an
+    // upload's multipart/form-data body is not one).
+    if (op != nullptr && in_request_body && indent > 6) {
+      if (body == "application/json:")
+        op->has_body = true;
+      continue;
+    }
     if (op == nullptr || indent != 6)
       continue;
+    in_request_body = false;
     if (auto v = value_of(line, 6, "x-larder-access"))
       op->access = *v;
     else if (auto r = value_of(line, 6, "x-larder-rate-limit"))
       op->rate_limit = *r;
     else if (value_of(line, 6, "requestBody"))
-      op->has_body = true;
+      in_request_body = true;
   }
   return doc;
 }
@@ -201,9 +210,17 @@ paths:
       x-larder-access: "tenant_admin"
       requestBody:
         required: true
+        content:
+          application/json:
+            schema: {}
   /health:
     get:
       x-larder-access: anyone
+    post:
+      requestBody:
+        content:
+          multipart/form-data:
+            schema: {}
 components:
   schemas:
     get:
@@ -211,7 +228,7 @@ components:
 )"};
   auto doc = read_document(in);
   EXPECT_TRUE(doc.problems.empty());
-  ASSERT_EQ(doc.operations.size(), 3u);
+  ASSERT_EQ(doc.operations.size(), 4u);
   EXPECT_EQ(name_of(doc.operations[0].method, doc.operations[0].path),
             "GET /api/things/{id}");
   EXPECT_EQ(doc.operations[0].access, "tenant_reader");
@@ -226,6 +243,7 @@ components:
             "GET /health");
   EXPECT_EQ(doc.operations[2].access, "anyone");
   EXPECT_EQ(doc.operations[2].rate_limit, "");
+  EXPECT_FALSE(doc.operations[3].has_body) << "a form is no JSON body";
 }
 
 TEST(openapi, document_is_well_formed_for_the_reader) {

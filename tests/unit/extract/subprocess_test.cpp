@@ -73,6 +73,16 @@ TEST(subprocess, the_child_inherits_only_its_three_pipes) {
   EXPECT_EQ(r->out, "4\n");
 }
 
+TEST(subprocess, the_environment_can_be_set_for_the_child) {
+  process_limits limits;
+  limits.environment = {"OMP_THREAD_LIMIT=1", "HOME=/nowhere"};
+  auto r = run_process({"/bin/sh", "-c", "echo $OMP_THREAD_LIMIT:$HOME:$PATH"},
+                       "", limits);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->out.starts_with("1:/nowhere:")) << r->out;
+  EXPECT_NE(r->out, "1:/nowhere:\n") << "the rest is inherited";
+}
+
 TEST(subprocess, a_missing_program_exits_127) {
   auto r = run_process({"/nonexistent/larder"}, "x", {});
   ASSERT_TRUE(r);

@@ -1,0 +1,146 @@
+#include "app/extract_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "actors/tenant/tenant.hpp"
+#include "extract/ocr/ocr.hpp"
+#include "extract/pipeline.hpp"
+#include "extract/text/invoice2data.hpp"
+#include "extract/text/templates.hpp"
+
+namespace larder::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The largest document read: what intake accepts.
+constexpr std::size_t max_bytes = 20 * 1024 * 1024;
+
+expected<std::string> read_input(const std::string& file) {
+  std::string bytes;
+  if (file == "-") {
+    bytes.assign(std::istreambuf_iterator<char>{std::cin},
+                 std::istreambuf_iterator<char>{});
+  } else {
+    std::ifstream in{file, std::ios::binary};
+    if (!in)
+      return larder::error{errc::not_found, "cannot open " + file};
+    bytes.assign(std::istreambuf_iterator<char>{in},
+                 std::istreambuf_iterator<char>{});
+  }
+  if (bytes.empty())
+    return larder::error{errc::invalid_argument, "the document is empty"};
+  if (bytes.size() > max_bytes)
+    return larder::error{errc::invalid_argument,
+                         "the document is larger than 20 MiB"};
+  return bytes;
+}
+
+} // namespace
+
+expected<std::shared_ptr<const extract::template_library>>
+load_templates(const std::vector<std::string>& dirs) {
+  auto library = std::make_shared<extract::template_library>();
+  std::string problems;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      return larder::error{errc::not_found, "no template directory " + dir};
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+      auto ext = entry.path().extension().string();
+      if (entry.is_regular_file()
+          && (ext == ".yml" || ext == ".yaml" || ext == ".json"))
+        files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      std::ifstream in{file, std::ios::binary};
+      std::string text{std::istreambuf_iterator<char>{in},
+                       std::istreambuf_iterator<char>{}};
+      auto name = fs::relative(file, dir, ec).string();
+      auto added = library->add(text, name, extract::template_checks::upstream);
+      if (!added)
+        problems += (problems.empty() ? "" : "\n") + added.error().message;
+    }
+  }
+  if (!problems.empty())
+    return larder::error{errc::invalid_argument, problems};
+  return std::shared_ptr<const extract::template_library>{std::move(library)};
+}
+
+int extract_document(const extract_request& request) {
+  bool machine = request.format == "larder";
+  auto fail = [&](const larder::error& err) {
+    std::fprintf(stderr, "larder extract: %s\n", err.message.c_str());
+    if (machine)
+      std::printf("%s\n", extract::error_json(err).c_str());
+    return err.code == errc::unavailable || err.code == errc::timeout ? 3 : 1;
+  };
+  if (request.format != "larder" && request.format != "invoice2data") {
+    std::fprintf(stderr,
+                 "larder extract: --format is larder or invoice2data\n");
+    return 2;
+  }
+  extract::pipeline_options options;
+  options.region = request.region;
+  if (!request.region.empty()) {
+    auto profile = domain::tax_profile_for(request.region);
+    if (!profile) {
+      std::fprintf(stderr, "larder extract: --region: %s\n",
+                   profile.error().message.c_str());
+      return 2;
+    }
+    options.taxes = std::move(*profile);
+  }
+  options.currency =
+    !request.currency.empty()
+      ? request.currency
+      : std::string{domain::default_currency_code(request.region)};
+  options.ocr_languages = request.ocr_languages;
+  if (!request.templates.empty()) {
+    auto library = load_templates(request.templates);
+    if (!library) {
+      std::fprintf(stderr, "larder extract: templates:\n%s\n",
+                   library.error().message.c_str());
+      return 2;
+    }
+    options.templates = std::move(*library);
+  }
+  auto bytes = read_input(request.file);
+  if (!bytes)
+    return fail(bytes.error());
+
+  std::unique_ptr<extract::ocr_engine> engine;
+  std::optional<larder::error> ocr_error;
+  auto make_ocr = [&]() -> extract::ocr_engine* {
+    if (!engine && !ocr_error) {
+      auto made = extract::ocr_engine::create(request.ocr_languages);
+      if (made)
+        engine = std::move(*made);
+      else
+        ocr_error = made.error();
+    }
+    return engine.get();
+  };
+  auto started = std::chrono::steady_clock::now();
+  auto x = extract::extract_document(*bytes, options, make_ocr);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - started)
+              .count();
+  if (!x)
+    return fail(ocr_error ? *ocr_error : x.error());
+  if (machine)
+    std::printf("%s\n", extract::to_json(*x, ms).c_str());
+  else
+    std::printf("%s\n", extract::to_invoice2data_json(*x).c_str());
+  return 0;
+}
+
+} // namespace larder::app
