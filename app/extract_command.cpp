@@ -1,6 +1,5 @@
 #include "app/extract_command.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -8,7 +7,9 @@
 #include <iterator>
 
 #include "actors/tenant/tenant.hpp"
+#include "actors/values/text.hpp"
 #include "extract/ocr/ocr.hpp"
+#include "extract/ocr/sniff.hpp"
 #include "extract/pipeline.hpp"
 #include "extract/text/invoice2data.hpp"
 #include "extract/text/templates.hpp"
@@ -16,8 +17,6 @@
 namespace larder::app {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 /// The largest document read: what intake accepts.
 constexpr std::size_t max_bytes = 20 * 1024 * 1024;
@@ -43,37 +42,6 @@ expected<std::string> read_input(const std::string& file) {
 }
 
 } // namespace
-
-expected<std::shared_ptr<const extract::template_library>>
-load_templates(const std::vector<std::string>& dirs) {
-  auto library = std::make_shared<extract::template_library>();
-  std::string problems;
-  for (const auto& dir : dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-      return larder::error{errc::not_found, "no template directory " + dir};
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
-      auto ext = entry.path().extension().string();
-      if (entry.is_regular_file()
-          && (ext == ".yml" || ext == ".yaml" || ext == ".json"))
-        files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
-      std::ifstream in{file, std::ios::binary};
-      std::string text{std::istreambuf_iterator<char>{in},
-                       std::istreambuf_iterator<char>{}};
-      auto name = fs::relative(file, dir, ec).string();
-      auto added = library->add(text, name, extract::template_checks::upstream);
-      if (!added)
-        problems += (problems.empty() ? "" : "\n") + added.error().message;
-    }
-  }
-  if (!problems.empty())
-    return larder::error{errc::invalid_argument, problems};
-  return std::shared_ptr<const extract::template_library>{std::move(library)};
-}
 
 int extract_document(const extract_request& request) {
   bool machine = request.format == "larder";
@@ -105,7 +73,8 @@ int extract_document(const extract_request& request) {
       : std::string{domain::default_currency_code(request.region)};
   options.ocr_languages = request.ocr_languages;
   if (!request.templates.empty()) {
-    auto library = load_templates(request.templates);
+    auto library = extract::load_templates(
+      {request.templates.begin(), request.templates.end()});
     if (!library) {
       std::fprintf(stderr, "larder extract: templates:\n%s\n",
                    library.error().message.c_str());
@@ -130,7 +99,13 @@ int extract_document(const extract_request& request) {
     return engine.get();
   };
   auto started = std::chrono::steady_clock::now();
-  auto x = extract::extract_document(*bytes, options, make_ocr);
+  // Plain text (invoice2data reads .txt exports too) goes straight to the
+  // templates and rules; anything else must be a document.
+  bool text_file = request.file.ends_with(".txt") && !extract::sniff(*bytes)
+                   && values::scan_text(*bytes, {"\n\r\t\f"}).valid_utf8;
+  auto x = text_file ? expected<extract::extraction>{extract::extract_text(
+             std::move(*bytes), options)}
+                     : extract::extract_document(*bytes, options, make_ocr);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - started)
               .count();

@@ -1,14 +1,7 @@
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
-
-#include "events/error.hpp"
-
-namespace larder::extract {
-class template_library;
-} // namespace larder::extract
 
 /// `larder extract FILE`: reads one document with no database and prints
 /// the extraction as JSON. The extraction process manager runs it too, one
@@ -16,7 +9,8 @@ class template_library;
 namespace larder::app {
 
 struct extract_request {
-  /// A path, or "-" for standard input.
+  /// A path, or "-" for standard input. A `.txt` file of plain text is
+  /// read as a PDF's text layer would be.
   std::string file;
   /// Directories of invoice2data templates (YAML or JSON), tried in order.
   std::vector<std::string> templates;
@@ -33,11 +27,5 @@ struct extract_request {
 /// prints why (stderr, and `{"error": …}` on stdout in larder format) and
 /// returns 1, or 3 when trying again may help; 2 for wrong arguments.
 int extract_document(const extract_request& request);
-
-/// Every template under `dirs` (recursively: .yml, .yaml, .json) in one
-/// library, with invoice2data's tolerance for unknown keys; every broken
-/// template is named, with its line, in the error.
-expected<std::shared_ptr<const extract::template_library>>
-load_templates(const std::vector<std::string>& dirs);
 
 } // namespace larder::app

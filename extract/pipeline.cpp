@@ -1,6 +1,8 @@
 #include "extract/pipeline.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "extract/einvoice/einvoice.hpp"
 #include "extract/einvoice/pdf_attachments.hpp"
@@ -178,6 +180,45 @@ extract_document(std::string_view bytes, const pipeline_options& options,
   x.notes.insert(x.notes.end(), notes.begin(), notes.end());
   post_process(x, post);
   return x;
+}
+
+extraction extract_text(std::string text, const pipeline_options& options) {
+  auto x = read_text(std::move(text), options);
+  post_process(x, {options.region, options.taxes, options.currency});
+  return x;
+}
+
+expected<std::shared_ptr<const template_library>>
+load_templates(const std::vector<std::filesystem::path>& dirs) {
+  namespace fs = std::filesystem;
+  auto library = std::make_shared<template_library>();
+  std::string problems;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      return larder::error{errc::not_found,
+                           "no template directory " + dir.string()};
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+      auto ext = entry.path().extension().string();
+      if (entry.is_regular_file()
+          && (ext == ".yml" || ext == ".yaml" || ext == ".json"))
+        files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      std::ifstream in{file, std::ios::binary};
+      std::string text{std::istreambuf_iterator<char>{in},
+                       std::istreambuf_iterator<char>{}};
+      auto name = fs::relative(file, dir, ec).string();
+      auto added = library->add(text, name, template_checks::upstream);
+      if (!added)
+        problems += (problems.empty() ? "" : "\n") + added.error().message;
+    }
+  }
+  if (!problems.empty())
+    return larder::error{errc::invalid_argument, problems};
+  return std::shared_ptr<const template_library>{std::move(library)};
 }
 
 } // namespace larder::extract

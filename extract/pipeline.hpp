@@ -45,4 +45,16 @@ expected<extraction> extract_document(std::string_view bytes,
                                       const pipeline_options& options,
                                       const std::function<ocr_engine*()>& ocr);
 
+/// Reads plain text (a `.txt` export, or text a caller extracted itself) as
+/// the pipeline reads a PDF's text layer: templates, then the general
+/// rules, then post-processing.
+extraction extract_text(std::string text, const pipeline_options& options);
+
+/// Every template under `dirs` (recursively: .yml, .yaml, .json, in name
+/// order) in one library, with invoice2data's tolerance for unknown keys
+/// (`template_checks::upstream`); every broken template is named, with its
+/// line, in the error.
+expected<std::shared_ptr<const template_library>>
+load_templates(const std::vector<std::filesystem::path>& dirs);
+
 } // namespace larder::extract
