@@ -3,6 +3,7 @@
 
 #include <pqxx/pqxx>
 
+#include "actors/extraction_manager.hpp"
 #include "http/api.hpp"
 #include "http/live_feed.hpp"
 #include "http/server.hpp"
@@ -252,6 +253,7 @@ void metrics(const call_ptr& c) {
     std::string entities;
     std::string broker;
     std::string projections;
+    std::string extraction;
     std::size_t remaining = 0;
   };
   auto p = std::make_shared<parts>();
@@ -262,7 +264,7 @@ void metrics(const call_ptr& c) {
   const std::vector<source> sources{{"tenant", st.services.tenants},
                                     {"user", st.services.users},
                                     {"invoice", st.services.invoices}};
-  p->remaining = sources.size() + 2;
+  p->remaining = sources.size() + 3;
   auto one_more = [c, out, p] {
     if (--p->remaining > 0)
       return;
@@ -271,6 +273,7 @@ void metrics(const call_ptr& c) {
     *out += p->entities;
     *out += p->broker;
     *out += p->projections;
+    *out += p->extraction;
     response res;
     res.body = std::move(*out);
     res.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -296,6 +299,40 @@ void metrics(const call_ptr& c) {
         [one_more](const caf::error&) {
           one_more();
         });
+  if (st.services.extraction) {
+    c->self
+      ->request(st.services.extraction, std::chrono::seconds(2),
+                caf::get_atom_v)
+      .then(
+        [p, one_more](const extraction_stats& x) {
+          auto& e = p->extraction;
+          family_header(e, "larder_extractions_total",
+                        "Documents read, by outcome.", "counter");
+          for (auto [outcome, n] :
+               {std::pair{"succeeded", x.succeeded},
+                std::pair{"not_an_invoice", x.not_invoices},
+                std::pair{"failed", x.failed}, std::pair{"retried", x.retried}})
+            e += "larder_extractions_total{outcome=\"" + std::string{outcome}
+                 + "\"} " + std::to_string(n) + "\n";
+          counter(e, "larder_extractions_rejected_low_confidence_total",
+                  "Extractions rejected for low confidence.",
+                  x.rejected_low_confidence);
+          counter(e, "larder_extractions_duplicates_total",
+                  "Invoices flagged as likely duplicates.", x.duplicates);
+          counter(e, "larder_extractions_running", "Documents being read now.",
+                  x.running, "gauge");
+          family_header(e, "larder_extraction_seconds_total",
+                        "Time spent reading documents.", "counter");
+          e += "larder_extraction_seconds_total "
+               + std::to_string(x.seconds_total) + "\n";
+          one_more();
+        },
+        [one_more](const caf::error&) {
+          one_more();
+        });
+  } else {
+    one_more();
+  }
   if (!st.broker) {
     one_more();
     return;

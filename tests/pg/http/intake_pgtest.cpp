@@ -159,6 +159,12 @@ TEST_F(intake, a_pdf_upload_becomes_an_invoice_awaiting_approval) {
   EXPECT_EQ(doc.header("x-content-type-options"), "nosniff");
   EXPECT_EQ(doc.header("content-disposition"),
             "inline; filename=\"AzureInterior.pdf\"");
+  // Operators see what extraction did.
+  auto metrics = call("GET", "/metrics");
+  EXPECT_NE(
+    metrics.body.find("larder_extractions_total{outcome=\"succeeded\"} 1\n"),
+    std::string::npos)
+    << metrics.body;
   auto etag = doc.header("etag");
   EXPECT_EQ(call("GET", "/api/invoices/" + id + "/document", &alice, "",
                  {{"If-None-Match", etag}})
