@@ -100,6 +100,7 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.db = spawn_db_pool(sys, cfg.database_url, 4);
   s.blocking = spawn_blocking_pool(sys, 2);
   s.documents = std::make_shared<extract::document_store>(cfg.data_dir);
+  s.data_dir = cfg.data_dir;
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
   s.feed = http::spawn_live_feed(sys, {});

@@ -347,6 +347,11 @@ void upload(const call_ptr&);
 void upload_batch(const call_ptr&);
 void invoice_document(const call_ptr&);
 
+// http/api_templates.cpp
+void template_list(const call_ptr&);
+void template_put(const call_ptr&);
+void template_delete(const call_ptr&);
+
 // http/api_admin.cpp
 void allowlist(const call_ptr&);
 void allowlist_add(const call_ptr&);

@@ -87,6 +87,9 @@ struct edge_services {
   caf::actor blocking;
   /// Where documents are stored, by content.
   std::shared_ptr<extract::document_store> documents;
+  /// The data directory: tenants' own templates live in
+  /// `templates/<tenant id>/` under it, where the extractor finds them.
+  std::filesystem::path data_dir;
 };
 
 caf::actor spawn_edge(caf::actor_system& sys, edge_options options,

@@ -67,6 +67,14 @@ const std::vector<route>& routes() {
      h::whatsapp_remove, "Remove a sender"},
     {"POST", "/api/tenant/price-alerts/{alert_id}/acknowledge", tenant_member,
      api, false, h::acknowledge_alert, "Acknowledge a price alert"},
+    // The business's own supplier templates (invoice2data YAML or JSON,
+    // the raw body, not a JSON object).
+    {"GET", "/api/tenant/templates", tenant_reader, api, false,
+     h::template_list, "The business's own supplier templates"},
+    {"PUT", "/api/tenant/templates/{name}", tenant_admin, api, false,
+     h::template_put, "Add or replace a supplier template"},
+    {"DELETE", "/api/tenant/templates/{name}", tenant_admin, api, false,
+     h::template_delete, "Delete a supplier template"},
     // Invoices.
     // Intake.
     {"POST", "/api/upload", tenant_member, api, false, h::upload,

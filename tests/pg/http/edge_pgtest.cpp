@@ -108,6 +108,7 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
     put("{step}", "inbound_address_copied");
     put("{alert_id}", events::uuid::make_v7().to_string());
     put("{entry}", "%40x.test");
+    put("{name}", "sample.yml");
     return path;
   };
 
@@ -151,10 +152,16 @@ TEST_F(http_edge, every_route_answers_each_caller_as_its_role_says) {
         {"/api/invoices/{id}/fields", R"({"fields":{"invoice_number":"X-1"}})"},
         {"/api/invoices/{id}/lines", R"({"lines":[]})"},
         {"/api/tenant/members/{user_id}", R"({"role":"member"})"}};
+      // A template is the raw body (JSON is one of its forms), not an object.
+      static const std::string sample_template =
+        R"({"issuer":"Sample","keywords":["Sample"],"fields":{}})";
       auto sample = samples.find(r->pattern);
-      auto body = !r->json_body             ? std::string{}
-                  : sample != samples.end() ? sample->second
-                                            : std::string{"{}"};
+      auto body =
+        r->method == "PUT" && r->pattern == "/api/tenant/templates/{name}"
+          ? sample_template
+        : !r->json_body           ? std::string{}
+        : sample != samples.end() ? sample->second
+                                  : std::string{"{}"};
       auto res = call(std::string{r->method}, fill(r->pattern), s, body);
       SCOPED_TRACE(std::string{r->method} + " " + std::string{r->pattern}
                    + " as " + name_of(w) + " → " + std::to_string(res.status)
