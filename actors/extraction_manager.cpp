@@ -114,9 +114,10 @@ void read_document(const extraction_options& options,
     return;
   }
   if (r->timed_out) {
+    auto seconds = options.document_timeout.count() / 1000;
     out.failure = "reading the document took longer than "
-                  + std::to_string(options.document_timeout.count() / 1000)
-                  + " seconds";
+                  + std::to_string(seconds)
+                  + (seconds == 1 ? " second" : " seconds");
     out.retryable = true;
     return;
   }

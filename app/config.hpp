@@ -48,10 +48,16 @@ struct config {
   double extract_min_confidence = 0.2;
   std::string ocr_languages;
   std::string templates_dir;
-  /// The program the extraction manager runs per document (`<it> extract
-  /// -`); empty means this very binary. Not read from the environment:
-  /// tests that run the server in process point it at `larder`.
+  /// The program the extraction manager runs per document with the
+  /// arguments of `larder extract` (`larder` itself gets the `extract`
+  /// verb first); empty means `larder-extract` next to this binary. Not
+  /// read from the environment: tests that run the server in process set
+  /// it.
   std::string extract_binary;
+  /// The first retry of a document whose reading failed in a way that may
+  /// pass waits this long, each next one twice as long. Not read from the
+  /// environment (tests shorten it).
+  int extract_retry_backoff_ms = 5000;
 };
 
 /// Parses "<count>/<s|min|h>" into a burst and a rate per second.

@@ -1,5 +1,7 @@
 #include "app/extract_command.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -72,16 +74,30 @@ int extract_document(const extract_request& request) {
       ? request.currency
       : std::string{domain::default_currency_code(request.region)};
   options.ocr_languages = request.ocr_languages;
-  if (!request.templates.empty()) {
-    auto library = extract::load_templates(
-      {request.templates.begin(), request.templates.end()});
-    if (!library) {
-      std::fprintf(stderr, "larder extract: templates:\n%s\n",
-                   library.error().message.c_str());
-      return 2;
-    }
-    options.templates = std::move(*library);
-  }
+  // Templates are parsed only when a document's text needs them.
+  std::optional<larder::error> template_error;
+  std::shared_ptr<const extract::template_library> library;
+  bool loaded = false;
+  if (!request.templates.empty())
+    options.template_source = [&]() {
+      if (!loaded) {
+        loaded = true;
+        // A broken template is skipped with a warning: the others still
+        // read the document.
+        std::vector<std::string> skipped;
+        auto made = extract::load_templates(
+          {request.templates.begin(), request.templates.end()}, &skipped);
+        for (const auto& why : skipped)
+          std::fprintf(stderr, "larder extract: template skipped: %s\n",
+                       why.c_str());
+        if (made)
+          library = std::move(*made);
+        else
+          template_error = made.error();
+      }
+      return library;
+    };
+  options.invoice2data_view = !machine;
   auto bytes = read_input(request.file);
   if (!bytes)
     return fail(bytes.error());
@@ -109,6 +125,11 @@ int extract_document(const extract_request& request) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - started)
               .count();
+  if (template_error) {
+    std::fprintf(stderr, "larder extract: templates:\n%s\n",
+                 template_error->message.c_str());
+    return 2;
+  }
   if (!x)
     return fail(ocr_error ? *ocr_error : x.error());
   if (machine)
@@ -116,6 +137,23 @@ int extract_document(const extract_request& request) {
   else
     std::printf("%s\n", extract::to_invoice2data_json(*x).c_str());
   return 0;
+}
+
+void add_extract_options(CLI::App& app, extract_request& request) {
+  app.add_option("file", request.file, "the document, or - for stdin")
+    ->required();
+  app.add_option("--templates", request.templates,
+                 "a directory of invoice2data templates (repeatable)");
+  app
+    .add_option("--format", request.format,
+                "larder (what is recorded) or invoice2data")
+    ->check(CLI::IsMember({"larder", "invoice2data"}));
+  app.add_option("--region", request.region,
+                 "the business's region, e.g. CA-QC, GB, US-NY");
+  app.add_option("--currency", request.currency,
+                 "the business's currency (default: the region's)");
+  app.add_option("--ocr-languages", request.ocr_languages,
+                 "tesseract languages (default eng+fra)");
 }
 
 } // namespace larder::app

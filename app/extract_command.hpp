@@ -3,9 +3,15 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+} // namespace CLI
+
 /// `larder extract FILE`: reads one document with no database and prints
 /// the extraction as JSON. The extraction process manager runs it too, one
-/// child process per document (`larder extract - --format larder …`).
+/// child process per document, as `larder-extract - --format larder …`: the
+/// same command in a binary that links only the extraction libraries, so
+/// that each child starts in a fraction of the server's start-up time.
 namespace larder::app {
 
 struct extract_request {
@@ -27,5 +33,9 @@ struct extract_request {
 /// prints why (stderr, and `{"error": …}` on stdout in larder format) and
 /// returns 1, or 3 when trying again may help; 2 for wrong arguments.
 int extract_document(const extract_request& request);
+
+/// Declares FILE and the options of `extract_request` on `app`: the
+/// `larder extract` subcommand and the `larder-extract` program share them.
+void add_extract_options(CLI::App& app, extract_request& request);
 
 } // namespace larder::app

@@ -34,20 +34,7 @@ int main(int argc, char** argv) {
     "extract", "read one document and print what it says, as JSON (no "
                "database needed)");
   larder::app::extract_request request;
-  extract->add_option("file", request.file, "the document, or - for stdin")
-    ->required();
-  extract->add_option("--templates", request.templates,
-                      "a directory of invoice2data templates (repeatable)");
-  extract
-    ->add_option("--format", request.format,
-                 "larder (what is recorded) or invoice2data")
-    ->check(CLI::IsMember({"larder", "invoice2data"}));
-  extract->add_option("--region", request.region,
-                      "the business's region, e.g. CA-QC, GB, US-NY");
-  extract->add_option("--currency", request.currency,
-                      "the business's currency (default: the region's)");
-  extract->add_option("--ocr-languages", request.ocr_languages,
-                      "tesseract languages (default eng+fra)");
+  larder::app::add_extract_options(*extract, request);
   auto* version = cli.add_subcommand("version", "print the version");
   CLI11_PARSE(cli, argc, argv);
 

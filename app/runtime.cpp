@@ -47,15 +47,23 @@ http::edge_options edge_options_from(const config& cfg) {
 
 extraction_options extraction_options_from(const config& cfg) {
   extraction_options o;
-  std::string binary = cfg.extract_binary;
+  namespace fs = std::filesystem;
+  fs::path binary = cfg.extract_binary;
   if (binary.empty()) {
+    // larder-extract next to this binary (it starts far faster than the
+    // server's binary), else this binary's own `extract` verb.
     std::error_code ec;
-    binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    auto self = fs::read_symlink("/proc/self/exe", ec);
+    auto sibling = self.parent_path() / "larder-extract";
+    binary = fs::exists(sibling, ec) ? sibling : self;
   }
-  o.command = {binary, "extract"};
+  o.command = {binary.string()};
+  if (binary.filename() == "larder")
+    o.command.emplace_back("extract");
   o.workers = static_cast<std::size_t>(cfg.extract_workers);
   o.document_timeout = std::chrono::seconds(cfg.extract_timeout_seconds);
   o.min_confidence = cfg.extract_min_confidence;
+  o.retry_backoff = std::chrono::milliseconds(cfg.extract_retry_backoff_ms);
   o.ocr_languages = cfg.ocr_languages;
   o.templates_dir = cfg.templates_dir;
   o.data_dir = cfg.data_dir;

@@ -1,8 +1,8 @@
 // ./dev bench extract: in one run over the corpus, every PDF read by
-// `pdftotext -layout` (the baseline) and by `larder extract` with the
+// `pdftotext -layout` (the baseline) and by `larder-extract` with the
 // invoice2data templates (text layer or embedded XML, then templates and the
 // general rules), and every PNG read by the `tesseract` command line and by
-// `larder extract` (OCR, rules, templates). Prints documents (pages) per
+// `larder-extract` (OCR, rules, templates). Prints documents (pages) per
 // second of each, the ratio against the targets, per-file times and the
 // peak memory of the children. Needs no database.
 #include <algorithm>
@@ -86,8 +86,7 @@ std::vector<std::string> tesseract_argv(const fs::path& file) {
 }
 
 std::vector<std::string> larder_argv(const fs::path& file) {
-  return {LARDER_BINARY, "extract", file.string(), "--templates",
-          templates.string()};
+  return {LARDER_BINARY, file.string(), "--templates", templates.string()};
 }
 
 std::string clip(std::string text, std::size_t n) {
@@ -312,7 +311,7 @@ bool report(const group& g, int rounds) {
   auto unit = std::string{g.unit} + "/s";
   std::printf("  %-46s %7.2f %s\n", g.baseline_name, base_rate, unit.c_str());
   std::printf("  %-46s %7.2f %s  %.2fx %s (target >= %.2fx: %s)\n",
-              "larder extract", larder_rate, unit.c_str(), ratio,
+              "larder-extract", larder_rate, unit.c_str(), ratio,
               g.baseline_name, g.target, met ? "met" : "NOT met");
   std::printf("  %-46s %.1f ms %s, %.1f ms larder: %.2fx\n",
               "CPU time per file (mean; ratio of CPU rates)",
@@ -320,7 +319,7 @@ bool report(const group& g, int rounds) {
               larder_cpu > 0 ? base_cpu / larder_cpu : 0);
   std::printf("  peak memory of a child: %s %.1f MiB, larder %.1f MiB\n",
               g.baseline_name, mib(base_peak), mib(larder_peak));
-  std::printf("  successful: larder extracted %d of %zu, %s read %d of %zu\n",
+  std::printf("  successful: larder-extracted %d of %zu, %s read %d of %zu\n",
               larder_ok, g.documents.size(), g.baseline_name, base_ok,
               g.documents.size());
   for (const auto& name : both_failed) {
@@ -336,7 +335,7 @@ bool report(const group& g, int rounds) {
   return met;
 }
 
-/// What larder pays per document before it reads a byte: `larder extract
+/// What larder pays per document before it reads a byte: `larder-extract
 /// /dev/null` stops at "the document is empty", after starting the process
 /// and, with --templates, after loading the whole template library.
 void report_fixed_costs(int runs) {
@@ -345,7 +344,7 @@ void report_fixed_costs(int runs) {
   for (int i = 0; i < runs; ++i) {
     for (int turn = 0; turn < 2; ++turn) {
       bool templated = (turn + i) % 2 == 0;
-      std::vector<std::string> argv{LARDER_BINARY, "extract", "/dev/null"};
+      std::vector<std::string> argv{LARDER_BINARY, "/dev/null"};
       if (templated) {
         argv.push_back("--templates");
         argv.push_back(templates.string());
@@ -359,7 +358,7 @@ void report_fixed_costs(int runs) {
     }
   }
   std::printf("\nlarder's fixed cost per document (median of %d runs of "
-              "`larder extract /dev/null`):\n",
+              "`larder-extract /dev/null`):\n",
               runs);
   std::printf("  %-46s %7.1f ms\n", "process start, libraries, CLI",
               median(bare) * 1000);
@@ -402,14 +401,14 @@ int main(int argc, char** argv) {
   std::printf("corpus %s; templates %s\n", corpus.c_str(), templates.c_str());
   std::printf("load average at start: %s\n", load_average().c_str());
 
-  group pdfs{"PDFs: pdftotext -layout FILE - vs larder extract FILE "
+  group pdfs{"PDFs: pdftotext -layout FILE - vs larder-extract FILE "
              "--templates DIR",
              "docs",
              "pdftotext",
              pdf_target,
              pdftotext_argv,
              files_under(corpus, ".pdf", true)};
-  group ocr{"OCR: tesseract FILE - -l eng+fra --psm 4 vs larder extract "
+  group ocr{"OCR: tesseract FILE - -l eng+fra --psm 4 vs larder-extract "
             "FILE --templates DIR",
             "pages",
             "tesseract",

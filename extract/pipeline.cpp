@@ -65,11 +65,18 @@ void fill_missing(extraction& into, const extraction& from) {
 
 /// Templates first, then the general rules; the rules also fill what the
 /// template left out.
+std::shared_ptr<const template_library>
+templates_of(const pipeline_options& options) {
+  if (options.templates)
+    return options.templates;
+  return options.template_source ? options.template_source() : nullptr;
+}
+
 extraction read_text(std::string text, const pipeline_options& options) {
   auto context = rules_context_for(options.region, options.currency);
   auto by_rules = read_by_rules(text, context);
-  if (options.templates) {
-    auto by_template = options.templates->extract(text);
+  if (auto templates = templates_of(options)) {
+    auto by_template = templates->extract(text);
     if (by_template) {
       fill_missing(*by_template, by_rules);
       by_template->text = std::move(text);
@@ -136,11 +143,12 @@ extract_document(std::string_view bytes, const pipeline_options& options,
         x = std::move(*embedded);
         // The XML is exact; a template that knows the PDF still gives the
         // invoice2data view of it, for invoice2data's users.
-        if (options.templates && text) {
-          auto templated = options.templates->extract(*text);
-          if (templated)
-            x.invoice2data_object = std::move(templated->invoice2data_object);
-        }
+        if (options.invoice2data_view && text)
+          if (auto templates = templates_of(options)) {
+            auto templated = templates->extract(*text);
+            if (templated)
+              x.invoice2data_object = std::move(templated->invoice2data_object);
+          }
         // Profiles without lines (MINIMUM, BASIC WL): the PDF shows them.
         if (x.lines.empty() && text && visible_chars(*text) >= min_text_chars) {
           auto shown = read_text(*text, options);
@@ -189,7 +197,8 @@ extraction extract_text(std::string text, const pipeline_options& options) {
 }
 
 expected<std::shared_ptr<const template_library>>
-load_templates(const std::vector<std::filesystem::path>& dirs) {
+load_templates(const std::vector<std::filesystem::path>& dirs,
+               std::vector<std::string>* skipped) {
   namespace fs = std::filesystem;
   auto library = std::make_shared<template_library>();
   std::string problems;
@@ -210,9 +219,16 @@ load_templates(const std::vector<std::filesystem::path>& dirs) {
       std::ifstream in{file, std::ios::binary};
       std::string text{std::istreambuf_iterator<char>{in},
                        std::istreambuf_iterator<char>{}};
-      auto name = fs::relative(file, dir, ec).string();
+      // The name below the directory (no filesystem calls: this runs for
+      // every template of every document).
+      auto name = file.string().substr(
+        std::min(file.string().size(), dir.string().size() + 1));
       auto added = library->add(text, name, template_checks::upstream);
-      if (!added)
+      if (added)
+        continue;
+      if (skipped != nullptr)
+        skipped->push_back(added.error().message);
+      else
         problems += (problems.empty() ? "" : "\n") + added.error().message;
     }
   }

@@ -25,8 +25,15 @@ struct pipeline_options {
   domain::tax_profile taxes;
   std::string currency;
   /// Templates tried before the general rules (the built-in library plus
-  /// the tenant's own); may be null.
+  /// the tenant's own); may be null. When null, `template_source` (if set)
+  /// is asked for them the first time a document's text needs them: an
+  /// e-invoice never pays for parsing a template library.
   std::shared_ptr<const template_library> templates;
+  std::function<std::shared_ptr<const template_library>()> template_source;
+  /// Whether to also compute the invoice2data view of a hybrid PDF (its
+  /// template's fields beside the exact XML); `larder extract --format
+  /// invoice2data` wants it, the extraction manager does not.
+  bool invoice2data_view = true;
   /// OCR languages in tesseract's names ("eng+fra").
   std::string ocr_languages = "eng+fra";
 };
@@ -53,8 +60,11 @@ extraction extract_text(std::string text, const pipeline_options& options);
 /// Every template under `dirs` (recursively: .yml, .yaml, .json, in name
 /// order) in one library, with invoice2data's tolerance for unknown keys
 /// (`template_checks::upstream`); every broken template is named, with its
-/// line, in the error.
+/// line, in the error. With `skipped`, a broken template is left out and
+/// its error added there instead, so one bad file cannot stop a tenant's
+/// documents from being read.
 expected<std::shared_ptr<const template_library>>
-load_templates(const std::vector<std::filesystem::path>& dirs);
+load_templates(const std::vector<std::filesystem::path>& dirs,
+               std::vector<std::string>* skipped = nullptr);
 
 } // namespace larder::extract

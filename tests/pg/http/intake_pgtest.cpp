@@ -321,4 +321,114 @@ TEST_F(intake, work_interrupted_by_a_restart_resumes) {
   EXPECT_EQ(settled_status(*again, id), "awaiting_approval");
 }
 
+TEST_F(intake, a_repeated_supplier_number_and_total_is_flagged_not_dropped) {
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-repeat");
+  auto xml =
+    read_file(corpus / "einvoice/en16931-cen-tc434/ubl/ubl-tc434-example1.xml");
+  auto first = upload(alice, {{"first.xml", "application/xml", xml}});
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto first_id = member(first.body, "id");
+  ASSERT_EQ(settled_status(alice, first_id), "awaiting_approval");
+  detail(alice, first_id);
+  // The same invoice again in other bytes (sent twice, re-exported…).
+  auto second = upload(alice, {{"again.xml", "application/xml",
+                                xml + "\n<!-- exported again -->\n"}});
+  ASSERT_EQ(second.status, 201) << second.body;
+  auto second_id = member(second.body, "id");
+  EXPECT_NE(second_id, first_id);
+  EXPECT_EQ(settled_status(alice, second_id), "awaiting_approval");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string of;
+  while (of.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto d = detail(alice, second_id);
+    of = text_of(d, "duplicate", "of");
+    if (of.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(of, first_id) << detail_text_;
+  EXPECT_EQ(text_of(detail_, "duplicate", "reason"),
+            "same_number_supplier_total");
+}
+
+TEST_F(intake, a_reprocess_reads_the_document_again) {
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-reprocess");
+  auto xml =
+    read_file(corpus / "einvoice/en16931-cen-tc434/ubl/ubl-tc434-example1.xml");
+  auto r = upload(alice, {{"ubl.xml", "application/xml", xml}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = member(r.body, "id");
+  ASSERT_EQ(settled_status(alice, id), "awaiting_approval");
+  auto again = call("POST", "/api/invoices/" + id + "/reprocess", &alice,
+                    R"({"reason":"wrong supplier template"})");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(settled_status(alice, id), "awaiting_approval");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::int64_t attempts = 0;
+  while (attempts < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto d = detail(alice, id);
+    if (d["extraction"]["attempts"].get(attempts))
+      break;
+    if (attempts < 2)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(attempts, 2) << detail_text_;
+  EXPECT_EQ(text_of(detail_, "fields", "invoice_number"), "12115118");
+}
+
+/// A stand-in extractor that does what a hostile document does to a real
+/// one: `crash` dies by SIGSEGV, `hang` never answers.
+std::string fake_extractor(const fs::path& dir, const std::string& kind) {
+  fs::create_directories(dir);
+  auto path = dir / ("extract-" + kind + ".sh");
+  std::ofstream out{path};
+  out << "#!/bin/sh\ncat >/dev/null\n"
+      << (kind == "crash" ? "kill -SEGV $$\n" : "exec sleep 60\n");
+  out.close();
+  fs::permissions(path, fs::perms::owner_all);
+  return path.string();
+}
+
+TEST_F(intake, a_reader_that_crashes_marks_the_invoice_failed) {
+  cfg_.extract_binary = fake_extractor(data_ / "bin", "crash");
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-crash");
+  auto pdf = read_file(corpus / "invoice2data/samples/oyo.pdf");
+  auto r = upload(alice, {{"oyo.pdf", "application/pdf", pdf}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = member(r.body, "id");
+  EXPECT_EQ(settled_status(alice, id), "failed");
+  auto d = detail(alice, id);
+  EXPECT_EQ(text_of(d, "extraction", "failure_reason"),
+            "the document made the reader crash; it may be damaged");
+  // The server is fine.
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+TEST_F(intake, a_reader_that_hangs_is_cut_off_retried_then_failed) {
+  cfg_.extract_binary = fake_extractor(data_ / "bin", "hang");
+  cfg_.extract_timeout_seconds = 1;
+  cfg_.extract_retry_backoff_ms = 100;
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-hang");
+  auto pdf = read_file(corpus / "invoice2data/samples/oyo.pdf");
+  auto r = upload(alice, {{"oyo.pdf", "application/pdf", pdf}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto id = member(r.body, "id");
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(settled_status(alice, id), "failed");
+  // Three runs of a second each, with short backoffs between them.
+  EXPECT_GE(std::chrono::steady_clock::now() - started,
+            std::chrono::seconds(3));
+  auto d = detail(alice, id);
+  EXPECT_EQ(text_of(d, "extraction", "failure_reason"),
+            "reading the document took longer than 1 second");
+  auto metrics = call("GET", "/metrics");
+  EXPECT_NE(
+    metrics.body.find("larder_extractions_total{outcome=\"retried\"} 2\n"),
+    std::string::npos)
+    << metrics.body;
+}
+
 } // namespace
