@@ -2,7 +2,7 @@
 
 /// The one table of every route: method, path, who may call it, its rate
 /// limit, whether it reads a JSON body, and its handler. The route × role
-/// test (tests/pg/http/routes_pgtest.cpp) and docs/api/openapi.yaml follow
+/// test (tests/pg/http/edge_pgtest.cpp) and docs/api/openapi.yaml follow
 /// this table.
 namespace larder::http {
 
