@@ -312,6 +312,16 @@ void record(manager_actor self, const std::shared_ptr<job_run>& run) {
         tell_invoice(self, job, std::move(reject), [](bool, invoice_reply*) {});
       } else if (ok) {
         check_duplicate(self, job, x);
+      } else {
+        // The invoice refused what was read (logged above): say so on the
+        // invoice rather than leave it extracting and read it again later.
+        ++self->state.stats.failed;
+        domain::record_extraction_failure failure{
+          "what was read from the document could not be recorded; enter "
+          "the fields by hand or request a reprocess",
+          false};
+        tell_invoice(self, job, std::move(failure),
+                     [](bool, invoice_reply*) {});
       }
       finish(self, job, std::chrono::minutes(10), job.tries, "");
     });
