@@ -60,6 +60,8 @@ extraction_options extraction_options_from(const config& cfg) {
   o.command = {binary.string()};
   if (binary.filename() == "larder")
     o.command.emplace_back("extract");
+  else if (binary.filename() != "larder-extract" && cfg.extract_binary.empty())
+    o.command.clear(); // no extractor here: see runtime::start
   o.workers = static_cast<std::size_t>(cfg.extract_workers);
   o.document_timeout = std::chrono::seconds(cfg.extract_timeout_seconds);
   o.min_confidence = cfg.extract_min_confidence;
@@ -112,11 +114,17 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
   s.feed = http::spawn_live_feed(sys, {});
-  // A node with no extraction workers leaves documents to other nodes.
-  if (cfg.extract_workers > 0)
-    rt->extraction_ =
-      spawn_extraction_manager(sys, extraction_options_from(cfg),
-                               {s.invoices, s.tenants, s.db, s.documents});
+  // A node with no extraction workers (or no extractor binary) leaves
+  // documents to other nodes.
+  if (cfg.extract_workers > 0) {
+    auto extraction = extraction_options_from(cfg);
+    if (extraction.command.empty())
+      spdlog::warn("no larder-extract next to this program: documents wait "
+                   "for a node that can read them");
+    else
+      rt->extraction_ = spawn_extraction_manager(
+        sys, std::move(extraction), {s.invoices, s.tenants, s.db, s.documents});
+  }
   s.extraction = rt->extraction_;
   auto models = projections::all_models(catalog);
   for (auto& model : models)
