@@ -56,6 +56,8 @@ bool write_all(int fd, std::string_view bytes) {
   return true;
 }
 
+} // namespace
+
 bool fsync_directory(const fs::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
@@ -65,7 +67,35 @@ bool fsync_directory(const fs::path& dir) {
   return ok;
 }
 
-} // namespace
+bool write_file_durably(const fs::path& dir, const std::string& name,
+                        std::string_view bytes) {
+  std::error_code ec;
+  bool created = fs::create_directories(dir, ec);
+  if (ec)
+    return false;
+  // Unique per process and call; a crash leaves at most a hidden
+  // `.<name>.tmp-*` file that nothing reads.
+  static std::atomic<unsigned> serial{0};
+  auto tmp = dir
+             / ("." + name + ".tmp-" + std::to_string(::getpid()) + "-"
+                + std::to_string(serial.fetch_add(1)));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return false;
+  bool ok = write_all(fd, bytes) && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (ok)
+    ok = ::rename(tmp.c_str(), (dir / name).c_str()) == 0;
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  if (!fsync_directory(dir))
+    return false;
+  return !created
+         || (fsync_directory(dir.parent_path())
+             && fsync_directory(dir.parent_path().parent_path()));
+}
 
 document_store::document_store(fs::path data_dir)
   : root_(std::move(data_dir) / "documents") {}
@@ -83,28 +113,7 @@ expected<std::string> document_store::put(const events::uuid& tenant,
     if (!ec && size == bytes.size())
       return sha;
   }
-  fs::create_directories(dir, ec);
-  if (ec)
-    return disk_error("stored");
-  // The temporary name is unique per process and call; a crash leaves at
-  // most a `.tmp-*` file that is never read.
-  static std::atomic<unsigned> serial{0};
-  auto tmp = dir
-             / (".tmp-" + std::to_string(::getpid()) + "-"
-                + std::to_string(serial.fetch_add(1)) + "-" + sha);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return disk_error("stored");
-  bool ok = write_all(fd, bytes) && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (ok)
-    ok = ::rename(tmp.c_str(), target.c_str()) == 0;
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return disk_error("stored");
-  }
-  // The directory entries make the rename durable.
-  if (!(fsync_directory(dir) && fsync_directory(root_)))
+  if (!write_file_durably(dir, sha, bytes))
     return disk_error("stored");
   return sha;
 }

@@ -9,6 +9,17 @@
 
 namespace larder::extract {
 
+/// Replaces `dir/name` with `bytes` so that a reader sees the old file or
+/// the new one, never a part, and the new one survives a crash once this
+/// returns true: a hidden temporary file (never matching a name callers
+/// list or load), fsync, rename, fsync of the directory, and of its parent
+/// and grandparent when `dir` had to be created.
+bool write_file_durably(const std::filesystem::path& dir,
+                        const std::string& name, std::string_view bytes);
+
+/// fsyncs directory `dir`, making a rename or unlink in it durable.
+bool fsync_directory(const std::filesystem::path& dir);
+
 /// The documents people send, stored by content under the data directory:
 /// `<data dir>/documents/<tenant id>/<sha256 hex>` (DESIGN.md §9). No text a
 /// person supplied (a file name, a sender) ever reaches a path: the only

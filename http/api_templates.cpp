@@ -187,65 +187,9 @@ std::vector<std::string> stored_names(const fs::path& dir) {
   return names;
 }
 
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    auto n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-bool fsync_directory(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
 larder::error disk_error(std::string_view what) {
   return {errc::unavailable,
           "the template could not be " + std::string{what} + "; try again"};
-}
-
-/// Replaces `dir/name` with `text` so that a reader (the extractor) sees
-/// the old file or the new one, never a part, and the new one survives a
-/// crash once this returns true.
-bool write_atomically(const fs::path& dir, const std::string& name,
-                      std::string_view text) {
-  std::error_code ec;
-  bool created = fs::create_directories(dir, ec);
-  if (ec)
-    return false;
-  // Hidden and without a template extension: neither listed nor loaded.
-  static std::atomic<unsigned> serial{0};
-  auto tmp = dir
-             / ("." + name + ".tmp-" + std::to_string(::getpid()) + "-"
-                + std::to_string(serial.fetch_add(1)));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return false;
-  bool ok = write_all(fd, text) && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (ok)
-    ok = ::rename(tmp.c_str(), (dir / name).c_str()) == 0;
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  if (!fsync_directory(dir))
-    return false;
-  // A new tenant directory (and maybe `templates/`) must be durable too.
-  if (created)
-    return fsync_directory(dir.parent_path())
-           && fsync_directory(dir.parent_path().parent_path());
-  return true;
 }
 
 struct put_job {
@@ -275,7 +219,7 @@ void run_put(put_job& job) {
                         + " templates; delete one before adding another"};
     return;
   }
-  if (!write_atomically(job.dir, job.name, job.text)) {
+  if (!extract::write_file_durably(job.dir, job.name, job.text)) {
     spdlog::error("a tenant template could not be written: {}",
                   std::strerror(errno));
     job.refused = disk_error("saved");
@@ -395,7 +339,7 @@ void template_delete(const call_ptr& c) {
                      : disk_error("deleted");
         return;
       }
-      if (!fsync_directory(dir))
+      if (!extract::fsync_directory(dir))
         *outcome = disk_error("deleted");
     },
     [c, tenant, name, outcome] {

@@ -79,15 +79,6 @@ std::string part_bytes(GMimePart* part) {
   return std::string{reinterpret_cast<const char*>(array->data), array->len};
 }
 
-/// The code point at `i`, moving past it; U+FFFD (moving one byte) for an
-/// invalid sequence.
-char32_t next_code_point(std::string_view s, std::size_t& i) {
-  if (auto cp = values::decode_utf8(s, i))
-    return *cp;
-  ++i;
-  return 0xFFFD;
-}
-
 } // namespace
 
 expected<std::vector<form_part>>
@@ -188,7 +179,7 @@ std::string clean_file_name(std::string_view name) {
   bool space = false;
   std::size_t code_points = 0;
   for (std::size_t i = 0; i < name.size() && code_points < 255;) {
-    auto cp = next_code_point(name, i);
+    auto cp = values::decode_utf8_lenient(name, i);
     bool control = cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028
                    || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E)
                    || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFFFD;
@@ -220,7 +211,7 @@ std::string content_disposition(std::string_view disposition,
   static constexpr char hex[] = "0123456789ABCDEF";
   for (std::size_t i = 0; i < clean.size();) {
     std::size_t start = i;
-    auto cp = next_code_point(clean, i);
+    auto cp = values::decode_utf8_lenient(clean, i);
     if (cp < 0x80) {
       char ch = static_cast<char>(cp);
       ascii += (ch == ';' || ch == '%') ? '_' : ch;

@@ -56,6 +56,13 @@ std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& i) {
   return cp;
 }
 
+char32_t decode_utf8_lenient(std::string_view text, std::size_t& i) noexcept {
+  if (auto cp = decode_utf8(text, i))
+    return *cp;
+  ++i;
+  return 0xFFFD;
+}
+
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

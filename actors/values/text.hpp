@@ -40,6 +40,10 @@ struct text_scan {
 /// nothing (and `i` unchanged) for an invalid or cut sequence.
 std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& i);
 
+/// Like `decode_utf8`, for text that may hold bad bytes: an invalid or cut
+/// sequence comes back as U+FFFD and `i` moves one byte on.
+char32_t decode_utf8_lenient(std::string_view text, std::size_t& i) noexcept;
+
 /// Appends `cp` to `out` as UTF-8.
 void append_utf8(std::string& out, char32_t cp);
 

@@ -57,10 +57,7 @@ bool is_space(char32_t cp) noexcept {
 }
 
 char32_t next_code_point(std::string_view text, std::size_t& i) noexcept {
-  if (auto cp = values::decode_utf8(text, i))
-    return *cp;
-  ++i;
-  return 0xFFFD;
+  return values::decode_utf8_lenient(text, i);
 }
 
 std::string fold(std::string_view text) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "actors/values/text.hpp"
+
 /// The text transformations invoice2data's template options ask for, done
 /// as Python does them on `str`.
 namespace larder::extract::detail {
@@ -12,7 +14,7 @@ namespace larder::extract::detail {
 /// comes back as U+FFFD and is skipped.
 char32_t decode_utf8(std::string_view text, std::size_t& i) noexcept;
 
-void append_utf8(std::string& out, char32_t cp);
+using values::append_utf8;
 
 /// `str.lower()` (simple case mapping of the whole of Unicode).
 std::string lowercase(std::string_view text);
