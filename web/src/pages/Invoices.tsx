@@ -268,8 +268,8 @@ export default function Invoices() {
       <div className="list-meta" aria-live="polite">
         {list.data &&
           (list.data.total_capped
-            ? t("invoices.count_capped", { n: total })
-            : t("invoices.count", { n: total }))}
+            ? t("invoices.count_capped", { n: total.toLocaleString(locale) })
+            : t("invoices.count", { n: total.toLocaleString(locale) }))}
         {list.isFetching && <span className="spinner small" aria-hidden="true" />}
       </div>
       {list.isPending ? (
