@@ -61,6 +61,34 @@ export function moneyList(v: Json): { currency: string; amount: string; label?: 
   return out;
 }
 
+/// The counts: a `counts` object, or the summary's top-level numbers
+/// (selected, exportable, lines, excluded…).
+export function countsOf(s: Record<string, Json>): Record<string, Json> | null {
+  if (isRecord(s.counts)) return s.counts;
+  const top = Object.entries(s).filter(([, v]) => typeof v === "number");
+  return top.length ? Object.fromEntries(top) : null;
+}
+
+/// Tax totals: a top-level list or map, or each currency's `taxes` map.
+export function taxesOf(s: Record<string, Json>): { currency: string; amount: string; label?: string }[] {
+  const out = moneyList(s.tax_totals ?? s.taxes);
+  if (Array.isArray(s.totals))
+    for (const t of s.totals)
+      if (isRecord(t) && isRecord(t.taxes))
+        for (const [kind, amount] of Object.entries(t.taxes))
+          if (typeof amount === "string" || typeof amount === "number")
+            out.push({ currency: String(t.currency ?? ""), amount: String(amount), label: kind });
+  return out;
+}
+
+const countLabels: Record<string, MessageKey> = {
+  selected: "exports.count.selected",
+  exportable: "exports.count.exportable",
+  lines: "exports.count.lines",
+  excluded: "exports.count.excluded",
+  xero_files: "exports.count.xero_files",
+};
+
 export default function Exports() {
   const { t, locale } = useI18n();
   const { canExport } = useSession();
@@ -90,9 +118,10 @@ export default function Exports() {
   const href = "/api/exports/" + format + (query ? "?" + query : "");
   const s = summary.data;
   const excluded = s && Array.isArray(s.excluded) ? s.excluded : s && Array.isArray(s.excluded_invoices) ? s.excluded_invoices : [];
-  const counts = s && isRecord(s.counts) ? s.counts : null;
+  const counts = s ? countsOf(s) : null;
   const totals = s ? moneyList(s.totals ?? s.totals_by_currency) : [];
-  const taxes = s ? moneyList(s.tax_totals ?? s.taxes) : [];
+  const taxes = s ? taxesOf(s) : [];
+  const byReason = s && isRecord(s.excluded_by_reason) ? Object.entries(s.excluded_by_reason) : [];
   const unavailable = summary.error instanceof ApiError && (summary.error.status === 404 || summary.error.status === 405);
   return (
     <>
@@ -172,7 +201,7 @@ export default function Exports() {
                 <dl className="fields" data-testid="export-counts">
                   {Object.entries(counts).map(([k, v]) => (
                     <div key={k} className="field">
-                      <dt>{t(("exports.count." + k) as MessageKey) === "exports.count." + k ? k : t(("exports.count." + k) as MessageKey)}</dt>
+                      <dt>{countLabels[k] ? t(countLabels[k]!) : k.replace(/_/g, " ")}</dt>
                       <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
                     </div>
                   ))}
@@ -205,6 +234,16 @@ export default function Exports() {
                 </>
               )}
               <h3>{t("exports.excluded")}</h3>
+              {byReason.length > 0 && (
+                <ul className="ranked">
+                  {byReason.map(([reason, n]) => (
+                    <li key={reason}>
+                      <span>{reason}</span>
+                      <span>{String(n)}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
               {excluded.length === 0 ? (
                 <p className="muted">{t("exports.none_excluded")}</p>
               ) : (
