@@ -1,6 +1,7 @@
 #include "actors/registries.hpp"
 
 #include "actors/entity_actor.hpp"
+#include "projections/exports/exports.hpp"
 
 namespace larder {
 
@@ -44,6 +45,7 @@ std::shared_ptr<events::catalog> make_domain_catalog() {
   domain::user_entity::register_events(*catalog);
   domain::platform_entity::register_events(*catalog);
   domain::invoice_entity::register_events(*catalog);
+  projections::exports::register_export_events(*catalog);
   return catalog;
 }
 

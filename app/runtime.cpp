@@ -111,6 +111,8 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.blocking = spawn_blocking_pool(sys, 2);
   s.documents = std::make_shared<extract::document_store>(cfg.data_dir);
   s.data_dir = cfg.data_dir;
+  s.writer = rt->writer_;
+  s.database_url = cfg.database_url;
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
   s.feed = http::spawn_live_feed(sys, {});

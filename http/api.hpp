@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,8 @@ enum class access : std::uint8_t {
   tenant_admin,
   /// Platform administrators.
   global_admin,
+  /// Admins and auditors of the current tenant (exports to the books).
+  tenant_books,
 };
 
 std::string_view to_string(access a) noexcept;
@@ -158,6 +161,9 @@ struct edge_state {
   std::unordered_map<std::string, cached_identity> identities;
   std::map<std::string, route_metrics, std::less<>> metrics;
   std::uint64_t requests_total = 0;
+  /// Downloads of exports running now (http/api_exports.cpp); each
+  /// exporter decrements it when it ends.
+  std::shared_ptr<std::atomic<int>> exports_running;
 };
 
 // -- helpers for handlers -----------------------------------------------------
@@ -317,6 +323,15 @@ void whatsapp_add(const call_ptr&);
 void whatsapp_update(const call_ptr&);
 void whatsapp_remove(const call_ptr&);
 void acknowledge_alert(const call_ptr&);
+
+// http/api_exports.cpp
+void export_excel(const call_ptr&);
+void export_quickbooks(const call_ptr&);
+void export_xero(const call_ptr&);
+void export_journal(const call_ptr&);
+void export_universal(const call_ptr&);
+void export_summary(const call_ptr&);
+void export_history(const call_ptr&);
 
 // http/api_invoices.cpp
 void invoice_state(const call_ptr&);

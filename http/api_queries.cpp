@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
@@ -7,6 +8,7 @@
 #include "http/api.hpp"
 #include "http/url.hpp"
 #include "projections/audit.hpp"
+#include "projections/exports/exports.hpp"
 #include "projections/invoices.hpp"
 #include "projections/suppliers.hpp"
 
@@ -150,6 +152,34 @@ std::optional<events::uuid> path_id(const call_ptr& c, std::string_view what) {
 
 namespace handlers {
 
+namespace {
+
+/// The exports that included the invoice, as entries of its history (the
+/// record lives in the exports' own streams, read through their model).
+void add_exports(pqxx::transaction_base& txn, const events::uuid& tenant,
+                 const events::uuid& invoice,
+                 std::vector<projections::audit_entry>& history) {
+  namespace ex = projections::exports;
+  for (const auto& e : ex::exports_of_invoice(txn, tenant, invoice)) {
+    projections::audit_entry entry;
+    entry.at = e.exported_at;
+    entry.type = std::string{ex::invoices_exported_type};
+    entry.actor_kind = e.exported_by.empty() ? "system" : "user";
+    entry.actor_email = e.exported_by;
+    entry.source = "web";
+    entry.summary = "Exported (" + e.format + ") in " + e.file_name + " with "
+                    + std::to_string(e.invoices)
+                    + (e.invoices == 1 ? " invoice" : " invoices");
+    history.push_back(std::move(entry));
+  }
+  std::stable_sort(history.begin(), history.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.at < b.at;
+                   });
+}
+
+} // namespace
+
 void invoice_history(const call_ptr& c) {
   auto id = parse_id(c->param("id"), "invoice id");
   if (!id) {
@@ -172,6 +202,7 @@ void invoice_history(const call_ptr& c) {
                 projections::invoice_history(txn, domain_catalog(), tenant, id);
               if (!history)
                 return std::nullopt;
+              add_exports(txn, tenant, id, *history);
               events::json_writer w;
               projections::write_json(w, *history);
               return w.take();

@@ -108,6 +108,7 @@ std::string_view to_string(access a) noexcept {
     case access::tenant_member: return "tenant_member";
     case access::tenant_admin: return "tenant_admin";
     case access::global_admin: return "global_admin";
+    case access::tenant_books: return "tenant_books";
   }
   return "?";
 }
@@ -344,6 +345,7 @@ void authorize_and_run(const call_ptr& c, const route& r) {
     case access::tenant_reader:
     case access::tenant_member:
     case access::tenant_admin:
+    case access::tenant_books:
       if (!who->tenant_id || !who->role) {
         forbid("create or choose a business first");
         return;
@@ -351,6 +353,11 @@ void authorize_and_run(const call_ptr& c, const route& r) {
       if (r.needs == access::tenant_member
           && *who->role == domain::tenant_role::auditor) {
         forbid("auditors can read but not change anything");
+        return;
+      }
+      if (r.needs == access::tenant_books
+          && *who->role == domain::tenant_role::member) {
+        forbid("only admins and auditors of this business can export");
         return;
       }
       if (r.needs == access::tenant_admin

@@ -87,6 +87,10 @@ struct edge_services {
   caf::actor blocking;
   /// Where documents are stored, by content.
   std::shared_ptr<extract::document_store> documents;
+  /// The store writer and the database, for what writes events or reads
+  /// at length outside the entities (the exports).
+  store_writer_actor writer;
+  std::string database_url;
   /// The data directory: tenants' own templates live in
   /// `templates/<tenant id>/` under it, where the extractor finds them.
   std::filesystem::path data_dir;

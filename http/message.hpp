@@ -52,6 +52,14 @@ struct response {
   /// for any other reason the owner gets `(caf::leave_atom, stream_token)`.
   caf::actor stream_owner;
   std::uint64_t stream_token = 0;
+  /// A download rather than an event stream: the body goes out with
+  /// chunked transfer coding. The owner writes each chunk with the request
+  /// `(caf::put_atom, serial, chunk)`, answered `ok` once the socket has
+  /// room for more (or an `unavailable` error when the client went away),
+  /// ends with `(caf::close_atom, serial)`, which sends the last chunk, or
+  /// gives up with `(caf::delete_atom, serial)`, which closes the
+  /// connection without it so the client knows the file is incomplete.
+  bool chunked = false;
 
   response& set(std::string name, std::string value);
 };

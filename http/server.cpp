@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <deque>
@@ -15,6 +16,8 @@
 #include <caf/scoped_actor.hpp>
 #include <http_parser.h>
 #include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
 
 namespace larder::http {
 
@@ -64,7 +67,18 @@ struct connection {
   /// Set once a stream response went out: the owner writes the rest.
   caf::actor stream_owner;
   std::uint64_t stream_token = 0;
+  /// A download (chunked transfer coding): bytes written but not yet sent,
+  /// as the last write acknowledgement said, and the owner's writes that
+  /// wait for them to drain.
+  bool chunked = false;
+  std::uint64_t unsent = 0;
+  std::vector<caf::response_promise> write_waiters;
 };
+
+/// A download's writer waits while more than this is unsent, and goes on
+/// once the socket took all but `download_low_water`.
+constexpr std::uint64_t download_high_water = 512 * 1024;
+constexpr std::uint64_t download_low_water = 128 * 1024;
 
 connection* conn_of(http_parser* p) {
   return static_cast<connection*>(p->data);
@@ -267,7 +281,11 @@ void write_response(broker_ptr self, connection& c, const response& res,
     append("\r\n");
   }
   append(self->state.options.common_headers);
-  if (res.stream_owner) {
+  if (res.stream_owner && res.chunked) {
+    // A download: chunked, so a client can tell a cut-off file from a
+    // whole one (the last chunk comes only when the export finished).
+    append("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+  } else if (res.stream_owner) {
     // Delimited by the end of the connection; no proxy may buffer it.
     append("X-Accel-Buffering: no\r\nConnection: close\r\n\r\n");
   } else {
@@ -280,8 +298,13 @@ void write_response(broker_ptr self, connection& c, const response& res,
   self->flush(c.handle);
 }
 
-/// Tells a stream's owner that its connection is gone (once).
+/// Tells a stream's owner that its connection is gone (once), and a
+/// download's waiting writer.
 void end_stream(connection& c) {
+  for (auto& rp : c.write_waiters)
+    rp.deliver(
+      to_caf_error(larder::error{errc::unavailable, "the client went away"}));
+  c.write_waiters.clear();
   if (c.stream_owner) {
     caf::anon_send(c.stream_owner, caf::leave_atom_v, c.stream_token);
     c.stream_owner = nullptr;
@@ -317,6 +340,9 @@ void write_ready(broker_ptr self, connection& c) {
       write_response(self, c, res, false, true);
       c.stream_owner = res.stream_owner;
       c.stream_token = res.stream_token;
+      c.chunked = res.chunked;
+      if (c.chunked)
+        self->ack_writes(c.handle, true);
       c.pending.clear();
       c.is_head.clear();
       if (!c.reading) {
@@ -570,8 +596,58 @@ caf::behavior server(broker_ptr self, server_options options,
     [self](caf::close_atom, std::uint64_t serial) {
       if (auto* c = by_serial(self, serial); c && c->stream_owner) {
         c->stream_owner = nullptr; // the owner knows
+        if (c->chunked) {
+          constexpr std::string_view last = "0\r\n\r\n";
+          auto& out = self->wr_buf(c->handle);
+          out.insert(out.end(), last.begin(), last.end());
+          self->flush(c->handle);
+        }
         close_connection(self, *c);
       }
+    },
+    // A download's writer gave up: the connection ends without the last
+    // chunk, so the client sees the file is incomplete.
+    [self](caf::delete_atom, std::uint64_t serial) {
+      if (auto* c = by_serial(self, serial); c && c->stream_owner) {
+        c->stream_owner = nullptr;
+        close_connection(self, *c);
+      }
+    },
+    // One chunk of a download; answered once the socket has room for more.
+    [self](caf::put_atom, std::uint64_t serial,
+           const std::string& chunk) -> caf::result<caf::ok_atom> {
+      auto* c = by_serial(self, serial);
+      if (!c || !c->stream_owner || !c->chunked)
+        return to_caf_error(
+          larder::error{errc::unavailable, "the client went away"});
+      if (chunk.empty())
+        return caf::ok_atom_v;
+      char size[20];
+      auto n = std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+      auto& out = self->wr_buf(c->handle);
+      out.insert(out.end(), size, size + n);
+      out.insert(out.end(), chunk.begin(), chunk.end());
+      out.push_back('\r');
+      out.push_back('\n');
+      c->unsent += static_cast<std::uint64_t>(n) + chunk.size() + 2;
+      self->flush(c->handle);
+      if (c->unsent <= download_high_water)
+        return caf::ok_atom_v;
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      c->write_waiters.push_back(rp);
+      return rp;
+    },
+    [self](const caf::io::data_transferred_msg& msg) {
+      auto i = self->state.conns.find(msg.handle);
+      if (i == self->state.conns.end())
+        return;
+      auto& c = *i->second;
+      c.unsent = msg.remaining;
+      if (c.unsent > download_low_water)
+        return;
+      for (auto& rp : c.write_waiters)
+        rp.deliver(caf::ok_atom_v);
+      c.write_waiters.clear();
     },
   };
 }

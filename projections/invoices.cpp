@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/values/text.hpp"
+#include "projections/sql_params.hpp"
 #include "projections/suppliers.hpp"
 
 namespace larder::projections {
@@ -357,26 +358,6 @@ constexpr auto extraction_cost_sql =
 // clang-format on
 
 // -- helpers ------------------------------------------------------------------
-
-/// Parameters of one statement, NULL where empty.
-class sql_params {
- public:
-  sql_params& add(std::optional<std::string> value) {
-    values_.push_back(std::move(value));
-    return *this;
-  }
-
-  pqxx::result exec(pqxx::transaction_base& txn, const char* sql) const {
-    std::vector<const char*> raw;
-    raw.reserve(values_.size());
-    for (const auto& v : values_)
-      raw.push_back(v ? v->c_str() : nullptr);
-    return txn.exec_params(sql, pqxx::prepare::make_dynamic_params(raw));
-  }
-
- private:
-  std::vector<std::optional<std::string>> values_;
-};
 
 /// Array literals for `unnest`, a column each, every element quoted.
 class array_columns {
@@ -1501,6 +1482,26 @@ std::string_view to_string(invoice_sort sort) noexcept {
   return spec_of(sort).name;
 }
 
+std::optional<error> add_statuses(std::string_view text,
+                                  std::vector<display_status>& into) {
+  std::string_view rest{text};
+  for (;;) {
+    auto comma = rest.find(',');
+    auto one = parse_display_status(rest.substr(0, comma));
+    if (!one)
+      return make_error(errc::invalid_argument,
+                        "status must be one or more of processing, "
+                        "awaiting_approval, approved_unpaid, approved_paid, "
+                        "rejected, failed, not_an_invoice, separated by "
+                        "commas");
+    if (std::find(into.begin(), into.end(), *one) == into.end())
+      into.push_back(*one);
+    if (comma == std::string_view::npos)
+      return std::nullopt;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
 expected<invoice_list_query>
 parse_invoice_list_query(const query_pairs& params) {
   invoice_list_query q;
@@ -1517,21 +1518,8 @@ parse_invoice_list_query(const query_pairs& params) {
       seen.push_back(name);
     }
     if (name == "status") {
-      std::string_view rest{value};
-      for (;;) {
-        auto comma = rest.find(',');
-        auto one = parse_display_status(rest.substr(0, comma));
-        if (!one)
-          return bad("status must be one or more of processing, "
-                     "awaiting_approval, approved_unpaid, approved_paid, "
-                     "rejected, failed, not_an_invoice, separated by commas");
-        if (std::find(q.statuses.begin(), q.statuses.end(), *one)
-            == q.statuses.end())
-          q.statuses.push_back(*one);
-        if (comma == std::string_view::npos)
-          break;
-        rest.remove_prefix(comma + 1);
-      }
+      if (auto refused = add_statuses(value, q.statuses))
+        return *refused;
     } else if (name == "supplier") {
       auto text = values::trim_space(value);
       if (text.empty() || values::check_text(name, text, 1, 200))

@@ -134,6 +134,12 @@ struct invoice_list_query {
   std::string cursor;
 };
 
+/// Adds the display statuses of `text`, separated by commas
+/// ("approved_unpaid,approved_paid"), to `into` (each once);
+/// `invalid_argument` listing the statuses for anything else.
+std::optional<error> add_statuses(std::string_view text,
+                                  std::vector<display_status>& into);
+
 /// Refuses unknown parameters, repeated ones (but `status`) and bad values
 /// with `invalid_argument` and a message saying what is allowed.
 expected<invoice_list_query>

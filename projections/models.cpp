@@ -1,6 +1,7 @@
 #include "projections/models.hpp"
 
 #include "projections/directory.hpp"
+#include "projections/exports/exports.hpp"
 #include "projections/extraction_jobs.hpp"
 #include "projections/invoices.hpp"
 #include "projections/suppliers.hpp"
@@ -14,6 +15,7 @@ all_models(std::shared_ptr<const events::catalog> catalog) {
   out.push_back(invoices_model(catalog));
   out.push_back(suppliers_model());
   out.push_back(extraction_jobs_model());
+  out.push_back(exports::exports_model());
   return out;
 }
 

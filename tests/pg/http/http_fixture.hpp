@@ -248,9 +248,27 @@ class http_fixture : public ::testing::Test {
     return {s.value_or(session{}), member(made.body, "id")};
   }
 
+  /// Signs `email` in once their invitation joined them to a business
+  /// (the directory learns of it from the log, so this may take a moment).
+  std::optional<session> joined(const std::string& email) {
+    for (int i = 0; i < 200; ++i) {
+      auto s = sign_in(email);
+      if (s) {
+        auto me = call("GET", "/api/auth/me", &*s);
+        if (me.body.find("\"tenant\":null") == std::string::npos)
+          return s;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::nullopt;
+  }
+
   /// An invoice of `tenant` that waits for approval, made through the
   /// invoice registry as intake will.
-  events::uuid make_invoice(const std::string& tenant_id) {
+  /// `read` replaces what the extraction found, when given.
+  events::uuid
+  make_invoice(const std::string& tenant_id,
+               std::optional<domain::record_extraction> read = std::nullopt) {
     auto tenant = *events::uuid::parse(tenant_id);
     auto id = events::uuid::make_v7();
     domain::receive_document receive;
@@ -271,6 +289,8 @@ class http_fixture : public ::testing::Test {
     found.fields.total = *values::decimal::parse("114.98");
     found.overall_confidence = *values::decimal::parse("0.9");
     found.provider = "test";
+    if (read)
+      found = std::move(*read);
     caf::scoped_actor self{*sys_};
     for (domain::invoice_command cmd :
          {domain::invoice_command{receive},

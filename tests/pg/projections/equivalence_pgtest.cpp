@@ -60,6 +60,22 @@ class history_writer {
   void step() {
     auto tenant = tenant_ids_[pick(tenant_ids_.size())];
     auto roll = pick(100);
+    if (roll >= 3 && roll < 5 && !invoices_.empty()) {
+      // An export of some of the tenant's invoices (every 2,000 ids an
+      // event of its own: the size is random, up to a few of them).
+      std::vector<uuid> ids;
+      for (const auto& [id, inv] : invoices_)
+        if (inv.tenant == tenant && pick(2) == 0)
+          ids.push_back(id);
+      auto export_id = uuid::make_v7();
+      projections::exports::export_filter f;
+      f.paid = pick(2) == 0;
+      log_.create("export-" + export_id.to_string(), tenant, "export",
+                  projections::exports::exported_events(
+                    export_id, projections::exports::export_format::journal, f,
+                    "larder.journal", ids));
+      return;
+    }
     if (roll < 3) {
       change_tenant_settings s;
       s.price_alert_threshold_percent =

@@ -14,6 +14,7 @@
 #include "actors/tenant/tenant.hpp"
 #include "actors/user/user.hpp"
 #include "events/event_store.hpp"
+#include "projections/exports/exports.hpp"
 #include "projections/runner.hpp"
 
 /// What the projection tests share: writing domain events the way entity
@@ -69,6 +70,25 @@ class domain_log {
       domain::stream_id(domain::invoice_entity::stream_type, id), tenant, evs);
   }
 
+  /// A new stream of `type` holding `evs` (an export's record).
+  events::append_result create(const std::string& stream_id,
+                               const events::uuid& tenant,
+                               const std::string& type,
+                               std::vector<events::new_event> evs) {
+    events::append_request req;
+    req.stream_id = stream_id;
+    req.tenant_id = tenant;
+    req.stream_type = type;
+    req.metadata.actor_id = "test";
+    req.metadata.source = "test";
+    req.events = std::move(evs);
+    auto res = store_.append(req);
+    if (!res)
+      throw std::runtime_error("append to " + stream_id
+                               + " failed: " + res.error().message);
+    return *res;
+  }
+
   events::event_store& store() {
     return store_;
   }
@@ -96,6 +116,7 @@ inline std::shared_ptr<events::catalog> directory_catalog() {
 inline std::shared_ptr<events::catalog> full_catalog() {
   auto catalog = directory_catalog();
   domain::invoice_entity::register_events(*catalog);
+  projections::exports::register_export_events(*catalog);
   return catalog;
 }
 
