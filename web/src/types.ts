@@ -167,7 +167,14 @@ export interface Overview {
   spend_this_month: MoneySum[];
   spend_last_month: MoneySum[];
   spend_by_month: { month: string; spend: MoneySum[] }[];
-  top_suppliers: { supplier_name: string; currency: string | null; amount: string; invoices: number }[];
+  top_suppliers: {
+    /// The suppliers model's id (the /suppliers/{id} page).
+    supplier_id: string;
+    supplier_name: string;
+    currency: string | null;
+    amount: string;
+    invoices: number;
+  }[];
   awaiting_approval: { count: number; totals: MoneySum[] };
   unpaid: { count: number; totals: MoneySum[] };
   overdue: { count: number; totals: MoneySum[] };
@@ -239,9 +246,84 @@ export interface SupplierInvoice {
   issue_date: string | null;
   due_date: string | null;
   invoice_date: string;
+  /// The lifecycle status (received, approved…).
   status: string;
+  display_status: DisplayStatus;
   paid: boolean;
   paid_on: string | null;
   total: string | null;
   currency: string;
+}
+
+// -- exports (projections/exports: write_json of export_summary and
+// export_record; http/api_exports.cpp) --------------------------------------
+
+export type ExportFormat = "excel" | "quickbooks" | "xero" | "journal" | "universal";
+
+export interface ExportCurrencyTotals {
+  currency: string;
+  invoices: number;
+  subtotal: string;
+  tax: string;
+  total: string;
+  paid: string;
+  unpaid: string;
+  /// By tax kind: {gst: "5.00", qst: "9.98"}.
+  taxes: Record<string, string>;
+}
+
+export interface ExcludedInvoice {
+  id: string;
+  supplier_name: string | null;
+  invoice_number: string | null;
+  issue_date: string | null;
+  status: DisplayStatus;
+  /// "not approved (processing)", "no supplier", "no issue date",
+  /// "no currency", "no total".
+  reason: string;
+}
+
+export interface ExportSummary {
+  selected: number;
+  exportable: number;
+  lines: number;
+  excluded: number;
+  /// CSV files a Xero export needs (500 bills each; more than one is a zip).
+  xero_files: number;
+  totals: ExportCurrencyTotals[];
+  excluded_by_reason: Record<string, number>;
+  /// The first 100 of them.
+  excluded_invoices: ExcludedInvoice[];
+}
+
+/// The filters an export was made with, as the server recorded them.
+export interface ExportRecordFilters {
+  issue_from?: string;
+  issue_to?: string;
+  status?: DisplayStatus[];
+  paid?: "yes" | "no";
+  supplier?: string;
+  file?: "invoices" | "lines";
+}
+
+export interface ExportRecord {
+  export_id: string;
+  format: ExportFormat;
+  file_name: string;
+  filters: ExportRecordFilters;
+  invoices: number;
+  exported_at: string;
+  exported_by: string | null;
+}
+
+export interface ExportHistory {
+  exports: ExportRecord[];
+}
+
+/// GET /api/config: what the app needs before anyone signs in.
+export interface ClientConfig {
+  environment: "development" | "production";
+  mail_domain: string;
+  /// In development without SMTP, where sign-in mail is written.
+  dev_outbox: string | null;
 }

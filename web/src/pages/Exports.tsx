@@ -1,113 +1,64 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { api, ApiError } from "../api";
+import { api, currentPosition } from "../api";
 import { useI18n, type MessageKey } from "../i18n";
 import { useSession } from "../session";
-import { formatMoney } from "../format";
-import { ErrorBox, Notice, PageHeader, Skeleton } from "../components/ui";
-import { displayStatuses, type DisplayStatus } from "../types";
+import { formatDate, formatDateTime, formatMoney } from "../format";
+import { ErrorBox, Notice, PageHeader, Skeleton, StatusBadge } from "../components/ui";
+import { displayStatuses, type ExportHistory, type ExportSummary } from "../types";
+import {
+  defaultExportFilters,
+  exportFilterProblem,
+  exportFormats,
+  exportHref,
+  exportQuery,
+  reasonPhrase,
+  recordFilterPhrases,
+  xeroZipFiles,
+  type ExportFilters,
+  type ExportFormat,
+  type Phrase,
+  type UniversalFile,
+} from "../exports";
 
-export const exportFormats = ["excel", "quickbooks", "xero", "journal", "universal"] as const;
-export type ExportFormat = (typeof exportFormats)[number];
-
-export interface ExportFilters {
-  issueFrom: string;
-  issueTo: string;
-  statuses: DisplayStatus[];
-  paid: "" | "yes" | "no";
-  supplier: string;
-}
-
-/// The query every export endpoint takes.
-export function exportQuery(f: ExportFilters): string {
-  const p = new URLSearchParams();
-  if (f.issueFrom) p.set("issue_from", f.issueFrom);
-  if (f.issueTo) p.set("issue_to", f.issueTo);
-  if (f.statuses.length) p.set("status", f.statuses.join(","));
-  if (f.paid) p.set("paid", f.paid);
-  if (f.supplier.trim()) p.set("supplier", f.supplier.trim());
-  return p.toString();
-}
-
-type Json = unknown;
-
-function isRecord(v: Json): v is Record<string, Json> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/// Amounts per currency, whichever way the summary writes them:
-/// [{currency, amount}] or {CAD: "12.00"} or {CAD: {amount}}.
-export function moneyList(v: Json): { currency: string; amount: string; label?: string }[] {
-  const out: { currency: string; amount: string; label?: string }[] = [];
-  if (Array.isArray(v)) {
-    for (const x of v)
-      if (isRecord(x)) {
-        const amount = x.amount ?? x.total ?? x.value;
-        if (typeof amount === "string" || typeof amount === "number")
-          out.push({
-            currency: String(x.currency ?? ""),
-            amount: String(amount),
-            label: typeof x.kind === "string" ? x.kind : typeof x.name === "string" ? x.name : undefined,
-          });
-      }
-  } else if (isRecord(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      if (typeof x === "string" || typeof x === "number") out.push({ currency: k, amount: String(x) });
-      else if (isRecord(x) && (typeof x.amount === "string" || typeof x.amount === "number"))
-        out.push({ currency: String(x.currency ?? k), amount: String(x.amount), label: x.currency ? k : undefined });
-    }
-  }
-  return out;
-}
-
-/// The counts: a `counts` object, or the summary's top-level numbers
-/// (selected, exportable, lines, excluded…).
-export function countsOf(s: Record<string, Json>): Record<string, Json> | null {
-  if (isRecord(s.counts)) return s.counts;
-  const top = Object.entries(s).filter(([, v]) => typeof v === "number");
-  return top.length ? Object.fromEntries(top) : null;
-}
-
-/// Tax totals: a top-level list or map, or each currency's `taxes` map.
-export function taxesOf(s: Record<string, Json>): { currency: string; amount: string; label?: string }[] {
-  const out = moneyList(s.tax_totals ?? s.taxes);
-  if (Array.isArray(s.totals))
-    for (const t of s.totals)
-      if (isRecord(t) && isRecord(t.taxes))
-        for (const [kind, amount] of Object.entries(t.taxes))
-          if (typeof amount === "string" || typeof amount === "number")
-            out.push({ currency: String(t.currency ?? ""), amount: String(amount), label: kind });
-  return out;
-}
-
-const countLabels: Record<string, MessageKey> = {
-  selected: "exports.count.selected",
-  exportable: "exports.count.exportable",
-  lines: "exports.count.lines",
-  excluded: "exports.count.excluded",
-  xero_files: "exports.count.xero_files",
-};
+/// How long the history is polled after a download starts: the export is
+/// recorded when its last byte went out, then the exports model applies it.
+const watchHistoryMs = 60_000;
 
 export default function Exports() {
   const { t, locale } = useI18n();
   const { canExport } = useSession();
   const [format, setFormat] = useState<ExportFormat>("excel");
-  const [f, setF] = useState<ExportFilters>({
-    issueFrom: "",
-    issueTo: "",
-    statuses: ["approved_unpaid", "approved_paid"],
-    paid: "",
-    supplier: "",
-  });
+  const [file, setFile] = useState<UniversalFile>("invoices");
+  const [f, setF] = useState<ExportFilters>(defaultExportFilters);
+  const [downloadedAt, setDownloadedAt] = useState<number | null>(null);
   const query = exportQuery(f);
-  const badRange = !!f.issueFrom && !!f.issueTo && f.issueFrom > f.issueTo;
+  const problem = exportFilterProblem(f);
   const summary = useQuery({
     queryKey: ["exports", "summary", query],
-    queryFn: () => api<Record<string, Json>>("/api/exports/summary" + (query ? "?" + query : "")),
-    enabled: canExport && !badRange,
+    queryFn: () => api<ExportSummary>("/api/exports/summary" + (query ? "?" + query : "")),
+    enabled: canExport && !problem,
     placeholderData: keepPreviousData,
   });
+  const history = useQuery({
+    queryKey: ["exports", "history"],
+    queryFn: () => api<ExportHistory>("/api/exports/history?limit=20"),
+    enabled: canExport,
+    refetchInterval: downloadedAt !== null ? 2000 : false,
+  });
+  // Stop polling once the new export shows, or after a while.
+  const newest = history.data?.exports[0]?.exported_at;
+  useEffect(() => {
+    if (downloadedAt === null) return;
+    if (newest && Date.parse(newest) >= downloadedAt - 5000) {
+      setDownloadedAt(null);
+      return;
+    }
+    const h = window.setTimeout(() => setDownloadedAt(null), watchHistoryMs);
+    return () => window.clearTimeout(h);
+  }, [downloadedAt, newest]);
+
   if (!canExport)
     return (
       <>
@@ -115,14 +66,15 @@ export default function Exports() {
         <Notice kind="info">{t("exports.not_allowed")}</Notice>
       </>
     );
-  const href = "/api/exports/" + format + (query ? "?" + query : "");
+  const say = (p: Phrase) => t(p.key, p.vars);
   const s = summary.data;
-  const excluded = s && Array.isArray(s.excluded) ? s.excluded : s && Array.isArray(s.excluded_invoices) ? s.excluded_invoices : [];
-  const counts = s ? countsOf(s) : null;
-  const totals = s ? moneyList(s.totals ?? s.totals_by_currency) : [];
-  const taxes = s ? taxesOf(s) : [];
-  const byReason = s && isRecord(s.excluded_by_reason) ? Object.entries(s.excluded_by_reason) : [];
-  const unavailable = summary.error instanceof ApiError && (summary.error.status === 404 || summary.error.status === 405);
+  const zipFiles = s ? xeroZipFiles(format, s.xero_files) : null;
+  const reasonText = (reason: string) => {
+    const p = reasonPhrase(reason);
+    if (!p) return reason;
+    if (p.vars?.status) return t(p.key, { status: t(("status." + p.vars.status) as MessageKey) });
+    return say(p);
+  };
   return (
     <>
       <PageHeader title={t("nav.exports")} />
@@ -140,6 +92,17 @@ export default function Exports() {
               </label>
             ))}
           </fieldset>
+          {format === "universal" && (
+            <fieldset>
+              <legend>{t("exports.file")}</legend>
+              {(["invoices", "lines"] as const).map((x) => (
+                <label key={x} className="radio">
+                  <input type="radio" name="file" value={x} checked={file === x} onChange={() => setFile(x)} />
+                  <span>{t(("exports.file." + x) as MessageKey)}</span>
+                </label>
+              ))}
+            </fieldset>
+          )}
           <fieldset>
             <legend>{t("invoices.filters")}</legend>
             <div className="row">
@@ -179,93 +142,179 @@ export default function Exports() {
             <label htmlFor="ex-supplier">{t("invoices.supplier")}</label>
             <input id="ex-supplier" value={f.supplier} maxLength={200} onChange={(e) => setF({ ...f, supplier: e.target.value })} />
           </fieldset>
-          {badRange ? (
-            <Notice kind="error">{t("filter.issue_range")}</Notice>
+          {zipFiles !== null && (
+            <Notice kind="info">
+              <span data-testid="xero-zip">{t("exports.xero_zip", { n: zipFiles })}</span>
+            </Notice>
+          )}
+          {problem ? (
+            <Notice kind="error">{t(("filter." + problem) as MessageKey)}</Notice>
           ) : (
-            <a className="button primary" href={href} download data-format={format}>
+            <a
+              className="button primary"
+              href={exportHref(format, f, file, currentPosition())}
+              download
+              data-format={format}
+              onClick={() => setDownloadedAt(Date.now())}
+            >
               {t("exports.download", { format: t(("exports." + format) as MessageKey) })}
             </a>
           )}
         </form>
         <section className="card" aria-labelledby="sum-h" aria-busy={summary.isFetching}>
           <h2 id="sum-h">{t("exports.summary")}</h2>
-          {summary.isPending && !badRange ? (
+          {summary.isPending && !problem ? (
             <Skeleton rows={4} height={28} />
-          ) : unavailable ? (
-            <Notice kind="info">{t("exports.unavailable")}</Notice>
           ) : summary.isError ? (
             <ErrorBox error={summary.error} retry={() => summary.refetch()} />
           ) : s ? (
             <>
-              {counts && (
-                <dl className="fields" data-testid="export-counts">
-                  {Object.entries(counts).map(([k, v]) => (
-                    <div key={k} className="field">
-                      <dt>{countLabels[k] ? t(countLabels[k]!) : k.replace(/_/g, " ")}</dt>
-                      <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
-                    </div>
-                  ))}
-                </dl>
-              )}
-              {totals.length > 0 && (
+              <dl className="fields" data-testid="export-counts">
+                {(["selected", "exportable", "lines", "excluded"] as const).map((k) => (
+                  <div key={k} className="field" data-count={k}>
+                    <dt>{t(("exports.count." + k) as MessageKey)}</dt>
+                    <dd>{s[k].toLocaleString(locale)}</dd>
+                  </div>
+                ))}
+                {format === "xero" && (
+                  <div className="field" data-count="xero_files">
+                    <dt>{t("exports.count.xero_files")}</dt>
+                    <dd>{s.xero_files.toLocaleString(locale)}</dd>
+                  </div>
+                )}
+              </dl>
+              {s.selected === 0 && <p className="muted">{t("exports.nothing")}</p>}
+              {s.totals.length > 0 && (
                 <>
                   <h3>{t("exports.totals")}</h3>
-                  <ul className="ranked">
-                    {totals.map((x, i) => (
-                      <li key={i}>
-                        <span>{x.label ?? x.currency}</span>
-                        <span>{formatMoney(x.amount, x.currency || null, locale)}</span>
-                      </li>
-                    ))}
-                  </ul>
-                </>
-              )}
-              {taxes.length > 0 && (
-                <>
-                  <h3>{t("exports.taxes")}</h3>
-                  <ul className="ranked">
-                    {taxes.map((x, i) => (
-                      <li key={i}>
-                        <span>{(x.label ?? "").toUpperCase() || x.currency}</span>
-                        <span>{formatMoney(x.amount, x.currency.length === 3 ? x.currency : null, locale)}</span>
-                      </li>
-                    ))}
-                  </ul>
+                  {s.totals.map((x) => (
+                    <dl key={x.currency} className="fields" data-currency={x.currency}>
+                      <div className="field">
+                        <dt>{t("exports.currency")}</dt>
+                        <dd>
+                          <strong>{x.currency}</strong> · {t("exports.invoices")}: {x.invoices.toLocaleString(locale)}
+                        </dd>
+                      </div>
+                      <div className="field">
+                        <dt>{t("exports.subtotal")}</dt>
+                        <dd>{formatMoney(x.subtotal, x.currency, locale)}</dd>
+                      </div>
+                      {Object.entries(x.taxes).map(([kind, amount]) => (
+                        <div key={kind} className="field" data-tax={kind}>
+                          <dt>{kind.toUpperCase()}</dt>
+                          <dd>{formatMoney(amount, x.currency, locale)}</dd>
+                        </div>
+                      ))}
+                      <div className="field">
+                        <dt>{t("exports.tax")}</dt>
+                        <dd>{formatMoney(x.tax, x.currency, locale)}</dd>
+                      </div>
+                      <div className="field">
+                        <dt>{t("exports.total")}</dt>
+                        <dd>
+                          <strong>{formatMoney(x.total, x.currency, locale)}</strong>
+                        </dd>
+                      </div>
+                      <div className="field">
+                        <dt>{t("exports.paid_amount")}</dt>
+                        <dd>{formatMoney(x.paid, x.currency, locale)}</dd>
+                      </div>
+                      <div className="field">
+                        <dt>{t("exports.unpaid_amount")}</dt>
+                        <dd>{formatMoney(x.unpaid, x.currency, locale)}</dd>
+                      </div>
+                    </dl>
+                  ))}
                 </>
               )}
               <h3>{t("exports.excluded")}</h3>
-              {byReason.length > 0 && (
-                <ul className="ranked">
-                  {byReason.map(([reason, n]) => (
-                    <li key={reason}>
-                      <span>{reason}</span>
-                      <span>{String(n)}</span>
-                    </li>
-                  ))}
-                </ul>
-              )}
-              {excluded.length === 0 ? (
+              {s.excluded === 0 ? (
                 <p className="muted">{t("exports.none_excluded")}</p>
               ) : (
-                <ul className="excluded">
-                  {excluded.map((x, i) => {
-                    const r = isRecord(x) ? x : {};
-                    const id = typeof r.id === "string" ? r.id : typeof r.invoice_id === "string" ? r.invoice_id : null;
-                    const label = String(r.supplier_name ?? r.number ?? r.invoice_number ?? r.file_name ?? id ?? i + 1);
-                    const reason = String(r.reason ?? r.reasons ?? r.message ?? "");
-                    return (
-                      <li key={i}>
-                        {id ? <Link to={"/invoices/" + id}>{label}</Link> : label}
-                        {reason && <span className="muted"> — {reason}</span>}
+                <>
+                  <ul className="ranked" data-testid="excluded-reasons">
+                    {Object.entries(s.excluded_by_reason).map(([reason, n]) => (
+                      <li key={reason}>
+                        <span>{reasonText(reason)}</span>
+                        <span>{n.toLocaleString(locale)}</span>
                       </li>
-                    );
-                  })}
-                </ul>
+                    ))}
+                  </ul>
+                  <ul className="excluded" data-testid="excluded-invoices">
+                    {s.excluded_invoices.map((x) => (
+                      <li key={x.id} data-id={x.id}>
+                        <Link to={"/invoices/" + x.id}>
+                          {x.supplier_name ?? t("exports.reason.no_supplier")}
+                          {x.invoice_number && <> · {x.invoice_number}</>}
+                        </Link>{" "}
+                        {x.issue_date && <span className="muted small">{formatDate(x.issue_date, locale)} </span>}
+                        <StatusBadge status={x.status} />
+                        <span className="muted"> — {reasonText(x.reason)}</span>
+                      </li>
+                    ))}
+                  </ul>
+                  {s.excluded > s.excluded_invoices.length && (
+                    <p className="muted small">
+                      {t("exports.excluded_listed", { shown: s.excluded_invoices.length, n: s.excluded.toLocaleString(locale) })}
+                    </p>
+                  )}
+                </>
               )}
             </>
           ) : null}
         </section>
       </div>
+      <section className="card" aria-labelledby="hist-h">
+        <h2 id="hist-h">{t("exports.history")}</h2>
+        {history.isPending ? (
+          <Skeleton rows={3} height={28} />
+        ) : history.isError ? (
+          <ErrorBox error={history.error} retry={() => history.refetch()} />
+        ) : history.data.exports.length === 0 ? (
+          <p className="muted">{t("exports.history.none")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="export-history" data-testid="export-history">
+              <thead>
+                <tr>
+                  <th scope="col">{t("exports.history.when")}</th>
+                  <th scope="col">{t("exports.history.who")}</th>
+                  <th scope="col">{t("exports.history.format")}</th>
+                  <th scope="col" className="num">
+                    {t("exports.history.invoices")}
+                  </th>
+                  <th scope="col">{t("exports.history.filters")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {history.data.exports.map((e) => {
+                  const phrases = recordFilterPhrases(
+                    e.filters,
+                    (d) => formatDate(d, locale),
+                    (st) => t(("status." + st) as MessageKey),
+                  );
+                  return (
+                    <tr key={e.export_id} data-format={e.format}>
+                      <td data-label={t("exports.history.when")}>{formatDateTime(e.exported_at, locale)}</td>
+                      <td data-label={t("exports.history.who")}>{e.exported_by ?? t("exports.history.unknown")}</td>
+                      <td data-label={t("exports.history.format")}>
+                        {t(("exports." + e.format) as MessageKey)}
+                        <span className="muted small file-name"> {e.file_name}</span>
+                      </td>
+                      <td data-label={t("exports.history.invoices")} className="num">
+                        {e.invoices.toLocaleString(locale)}
+                      </td>
+                      <td data-label={t("exports.history.filters")}>
+                        {phrases.length ? phrases.map(say).join(" · ") : t("exports.history.everything")}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
     </>
   );
 }
