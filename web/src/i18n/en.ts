@@ -48,7 +48,7 @@ export const en = {
   "signin.sending": "Sending…",
   "signin.check_inbox": "Check your inbox",
   "signin.sent": "If {email} may sign in, a link is on its way. It works once, for 15 minutes.",
-  "signin.dev_outbox": "Development server: no mail is sent. The message is written to the dev outbox (LARDER_DEV_OUTBOX, by default var/outbox/ in the larder checkout), and the link is printed in the server's log.",
+  "signin.dev_outbox": "Development server: no mail is sent. The sign-in message is written to the dev outbox, {path}, and the link is printed in the server's log.",
   "signin.other_address": "Use another address",
   "signin.invalid_link": "That sign-in link is invalid, used or expired. Ask for a new one below.",
   "signin.no_access": "No access yet? Ask to join",

@@ -50,7 +50,7 @@ export const fr: Record<MessageKey, string> = {
   "signin.sending": "Envoi…",
   "signin.check_inbox": "Consultez votre boîte de réception",
   "signin.sent": "Si {email} peut se connecter, un lien est en route. Il sert une fois, pendant 15 minutes.",
-  "signin.dev_outbox": "Serveur de développement : aucun courriel n'est envoyé. Le message est écrit dans la boîte d'envoi de développement (LARDER_DEV_OUTBOX, par défaut var/outbox/ dans le dépôt larder) et le lien apparaît dans le journal du serveur.",
+  "signin.dev_outbox": "Serveur de développement : aucun courriel n'est envoyé. Le message de connexion est écrit dans la boîte d'envoi de développement, {path}, et le lien apparaît dans le journal du serveur.",
   "signin.other_address": "Utiliser une autre adresse",
   "signin.invalid_link": "Ce lien de connexion est invalide, déjà utilisé ou expiré. Demandez-en un nouveau ci-dessous.",
   "signin.no_access": "Pas encore d'accès ? Demandez à rejoindre",

@@ -1,13 +1,22 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
+import { useQuery } from "@tanstack/react-query";
 import { api } from "../api";
 import { useI18n } from "../i18n";
 import { errorText, Notice } from "../components/ui";
+import type { ClientConfig } from "../types";
 
-/// larder runs in development when served from the loopback address; its
-/// mail then goes to the dev outbox, not to anyone's inbox.
-export function isDevelopmentHost(host: string): boolean {
-  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+/// Where sign-in mail goes when it goes to no one's inbox: larder in
+/// development without SMTP writes it to a directory and says which
+/// (GET /api/config). Null otherwise, or when the server cannot say.
+function useDevOutbox(): string | null {
+  const config = useQuery({
+    queryKey: ["config"],
+    queryFn: () => api<ClientConfig>("/api/config"),
+    staleTime: Infinity,
+    retry: false,
+  });
+  return config.data?.dev_outbox ?? null;
 }
 
 export function SignIn() {
@@ -24,7 +33,12 @@ export function SignIn() {
   useEffect(() => {
     document.title = t("signin.title") + " · larder";
   }, [t]);
-  const dev = isDevelopmentHost(window.location.hostname);
+  const outbox = useDevOutbox();
+  const devNote = outbox && (
+    <p className="dev-note" data-testid="dev-outbox">
+      {t("signin.dev_outbox", { path: outbox })}
+    </p>
+  );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -64,7 +78,7 @@ export function SignIn() {
           <div aria-live="polite">
             <h2>{t("signin.check_inbox")}</h2>
             <p>{t("signin.sent", { email: sent })}</p>
-            {dev && <p className="dev-note">{t("signin.dev_outbox")}</p>}
+            {devNote}
             <button type="button" className="link-button" onClick={() => setSent(null)}>
               {t("signin.other_address")}
             </button>
@@ -86,7 +100,7 @@ export function SignIn() {
             <button type="submit" className="primary" disabled={busy}>
               {busy ? t("signin.sending") : t("signin.send")}
             </button>
-            {dev && <p className="dev-note">{t("signin.dev_outbox")}</p>}
+            {devNote}
           </form>
         )}
         <div className="waitlist">
