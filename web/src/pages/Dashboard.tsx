@@ -120,8 +120,8 @@ export default function Dashboard() {
           ) : (
             <ol className="ranked">
               {o.top_suppliers.map((s) => (
-                <li key={s.supplier_name + s.currency}>
-                  <Link to={"/invoices?supplier=" + encodeURIComponent(s.supplier_name)}>{s.supplier_name}</Link>
+                <li key={s.supplier_id + s.currency} data-supplier={s.supplier_id}>
+                  <Link to={"/suppliers/" + encodeURIComponent(s.supplier_id)}>{s.supplier_name}</Link>
                   <span>{formatMoney(s.amount, s.currency, locale)}</span>
                 </li>
               ))}

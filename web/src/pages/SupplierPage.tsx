@@ -11,14 +11,6 @@ import { NotFound } from "./NotFound";
 import { TotalsCell } from "./Suppliers";
 import type { PricePoint, Supplier, SupplierInvoice, SupplierItem } from "../types";
 
-/// The display status of a lifecycle status (the supplier's invoice list
-/// answers the invoice's own status and whether it is paid).
-export function displayOf(lifecycle: string, paid: boolean): string {
-  if (lifecycle === "approved") return paid ? "approved_paid" : "approved_unpaid";
-  if (lifecycle === "received" || lifecycle === "extracting") return "processing";
-  return lifecycle;
-}
-
 export default function SupplierPage() {
   const { id = "" } = useParams();
   const { t, locale } = useI18n();
@@ -149,7 +141,7 @@ export default function SupplierPage() {
                       {formatMoney(i.total, i.currency, locale)}
                     </td>
                     <td data-label={t("invoices.status")}>
-                      <StatusBadge status={displayOf(i.status, i.paid)} />
+                      <StatusBadge status={i.display_status} />
                     </td>
                   </tr>
                 ))}
