@@ -143,7 +143,8 @@ async function signIn(page, email) {
   await page.fill("#signin-email", email);
   await page.click("form button[type=submit]");
   await page.getByText("Check your inbox").waitFor();
-  assert.ok(await page.getByText("dev outbox").isVisible(), "the sign-in page says where the dev outbox is");
+  // larder says where it writes sign-in mail (GET /api/config), and the page says it.
+  await page.locator("[data-testid=dev-outbox]", { hasText: outbox }).waitFor();
   await page.goto(await linkFor(email, t0));
   await page.locator("#main").waitFor();
 }
@@ -240,6 +241,8 @@ try {
   await page.fill("#edit-due_date", "2026-12-15");
   await page.click("form.edit button[type=submit]");
   await page.locator("[data-field=invoice_number] dd", { hasText: "12115118-A" }).waitFor();
+  const xmlSupplier = (await page.$eval("[data-field=supplier_name] dd", (dd) => dd.firstChild.textContent)).trim();
+  assert.ok(xmlSupplier.length > 0, "the approved invoice names its supplier");
   await page.click(".actions-bar >> text=Approve");
   await page.getByText("Approved.").waitFor();
   await page.click(".actions-bar >> text=Mark paid");
@@ -260,47 +263,70 @@ try {
   await page.locator("[data-field=supplier_name] dd", { hasText: "Azure Interior" }).waitFor();
   await shot(page, "review-pdf-1440");
 
-  // The dashboard and the supplier's stats show it.
+  // The dashboard and the supplier's stats show it; its top supplier tile
+  // opens the supplier's page, where the invoice shows as paid.
   await page.click("nav >> text=Dashboard");
   await page.locator("[data-count=approved_paid]", { hasText: "1" }).waitFor();
   assert.notEqual(await page.textContent("[data-testid=spend-this-month]"), "$0.00", "December spend counts the invoice");
   await shot(page, "dashboard-1440");
+  await page.locator("li[data-supplier] a", { hasText: xmlSupplier }).click();
+  await page.getByRole("heading", { name: xmlSupplier }).waitFor();
+  await page.locator("[data-testid=supplier-invoices]").waitFor();
+  await page.locator("table .badge[data-status=approved_paid]").waitFor();
+  await shot(page, "supplier-1440");
   await page.click("nav >> text=Suppliers");
   await page.locator("table tbody tr").first().waitFor();
   await shot(page, "suppliers-1440");
-  await page.locator("table tbody tr a").first().click();
-  await page.locator("[data-testid=supplier-invoices]").waitFor();
-  await shot(page, "supplier-1440");
   await page.click("nav >> text=Price alerts");
   await page.getByRole("heading", { name: "Price alerts" }).waitFor();
   await shot(page, "alerts-1440");
 
-  // Exports, when this larder has them.
+  // Exports: the summary says what goes and what is left out (and why),
+  // then the journal and the workbook download and the history lists them.
   await page.click("nav >> text=Exports");
   await page.getByRole("heading", { name: "What the export holds" }).waitFor();
-  const hasExports = (await fetch(base + "/api/exports/summary")).status !== 404;
-  if (hasExports) {
-    await page.locator("[data-testid=export-counts]").waitFor();
-    for (const format of ["journal", "excel"]) {
-      await page.check(`input[value=${format}]`);
-      const [download] = await Promise.all([page.waitForEvent("download"), page.click(`a[data-format=${format}]`)]);
-      const path = join(artifacts, "export-" + download.suggestedFilename());
-      await download.saveAs(path);
-      assert.ok(statSync(path).size > 0, format + " export is not empty");
-      log("exported", download.suggestedFilename());
-    }
-  } else {
-    await page.getByText("does not offer exports yet").waitFor();
-    log("exports: this larder has no /api/exports yet; skipped");
+  await page.locator("[data-testid=export-counts] [data-count=exportable] dd", { hasText: "1" }).waitFor();
+  await page.locator("[data-testid=export-totals] [data-currency=EUR]").first().waitFor();
+  await page.click("form .status-chips >> text=Awaiting approval");
+  await page.locator("[data-testid=export-counts] [data-count=excluded] dd", { hasText: "2" }).waitFor();
+  await page.locator("[data-testid=excluded-invoices] li a").nth(1).waitFor();
+  assert.match(await page.textContent("[data-testid=excluded-invoices]"), /not approved \(Awaiting approval\)/);
+  await page.click("form .status-chips >> text=Awaiting approval");
+  await page.locator("[data-testid=export-counts] [data-count=excluded] dd", { hasText: "0" }).waitFor();
+  await page.check("input[value=universal]");
+  await page.check("input[name=file][value=lines]");
+  assert.match(await page.getAttribute("a[data-format=universal]", "href"), /[?&]file=lines(&|$)/);
+  const exported = {};
+  for (const [format, pattern] of [
+    ["journal", /^larder-\d{4}-\d{2}-\d{2}\.journal$/],
+    ["excel", /^larder-invoices-\d{4}-\d{2}-\d{2}\.xlsx$/],
+  ]) {
+    await page.check(`input[name=format][value=${format}]`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(`a[data-format=${format}]`)]);
+    const name = download.suggestedFilename();
+    assert.match(name, pattern, format + " file name");
+    const path = join(artifacts, "export-" + name);
+    await download.saveAs(path);
+    assert.ok(statSync(path).size > 0, format + " export is not empty");
+    exported[format] = path;
+    log("exported", name, statSync(path).size, "bytes");
   }
+  assert.ok(readFileSync(exported.journal, "utf8").includes(xmlSupplier), "the journal names the approved invoice's supplier");
+  assert.equal(readFileSync(exported.excel).subarray(0, 2).toString(), "PK", "the workbook is a zip (xlsx)");
+  for (const format of ["journal", "excel"])
+    await page.locator(`[data-testid=export-history] tr[data-format=${format}]`, { hasText: "owner@e2e.larder.test" }).waitFor();
   await shot(page, "exports-1440");
 
-  // Settings: invite a member; the admin screens.
+  // Settings: invite a member and an auditor; the admin screens.
   await page.click("nav >> text=Settings");
   const inviteAt = Date.now() - 1000;
   await page.fill("#inv-email", "cook@e2e.larder.test");
   await page.getByRole("button", { name: "Invite", exact: true }).click();
   await page.locator(".people li.invited", { hasText: "cook@e2e.larder.test" }).waitFor();
+  await page.fill("#inv-email", "books@e2e.larder.test");
+  await page.selectOption("#inv-role", "auditor");
+  await page.getByRole("button", { name: "Invite", exact: true }).click();
+  await page.locator(".people li.invited", { hasText: "books@e2e.larder.test" }).waitFor();
   await shot(page, "settings-1440");
   await page.click("nav >> text=Admin");
   await page.fill("#allow-entry", "other@e2e.larder.test");
@@ -319,7 +345,24 @@ try {
   await member.goto(base + "/admin");
   await member.getByRole("heading", { name: "Not found" }).waitFor();
   assert.equal((await member.request.get(base + "/api/admin/users")).status(), 403);
-  log("member sees no admin");
+  assert.equal((await member.request.get(base + "/api/exports/summary")).status(), 403, "a member cannot export");
+  log("member sees no admin and no exports");
+
+  // An auditor reads everything and exports, but has no admin screens.
+  const auditorCtx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const auditor = await auditorCtx.newPage();
+  watch(auditor, "auditor");
+  await auditor.goto(await linkFor("books@e2e.larder.test", inviteAt));
+  await auditor.getByRole("heading", { name: "Dashboard" }).waitFor();
+  assert.equal(await auditor.locator("nav >> text=Admin").count(), 0, "no admin link for an auditor");
+  await auditor.click("nav >> text=Exports");
+  await auditor.locator("[data-testid=export-counts] [data-count=exportable] dd", { hasText: "1" }).waitFor();
+  await auditor.check("input[name=format][value=journal]");
+  const [auditorDownload] = await Promise.all([auditor.waitForEvent("download"), auditor.click("a[data-format=journal]")]);
+  assert.match(auditorDownload.suggestedFilename(), /\.journal$/);
+  assert.ok(readFileSync(await auditorDownload.path(), "utf8").includes(xmlSupplier), "the auditor's journal holds the invoice");
+  await auditor.locator("[data-testid=export-history] tr[data-format=journal]", { hasText: "books@e2e.larder.test" }).waitFor();
+  log("an auditor exports");
 
   // Another business: its owner gets "not found" for our invoice.
   const otherCtx = await browser.newContext({ viewport: { width: 1440, height: 900 } });

@@ -185,7 +185,7 @@ export default function Exports() {
               </dl>
               {s.selected === 0 && <p className="muted">{t("exports.nothing")}</p>}
               {s.totals.length > 0 && (
-                <>
+                <div data-testid="export-totals">
                   <h3>{t("exports.totals")}</h3>
                   {s.totals.map((x) => (
                     <dl key={x.currency} className="fields" data-currency={x.currency}>
@@ -225,7 +225,7 @@ export default function Exports() {
                       </div>
                     </dl>
                   ))}
-                </>
+                </div>
               )}
               <h3>{t("exports.excluded")}</h3>
               {s.excluded === 0 ? (
