@@ -17,6 +17,30 @@ export function isDecimal(text: string): boolean {
   return decimalPattern.test(text.trim());
 }
 
+// Making an Intl formatter costs far more than using one (a list of 50
+// invoices formats 200 cells), so each is made once per locale and options.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = "n|" + locale + "|" + JSON.stringify(options);
+  let f = formatters.get(key) as Intl.NumberFormat | undefined;
+  if (!f) {
+    f = new Intl.NumberFormat(locale, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = "d|" + locale + "|" + JSON.stringify(options);
+  let f = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 function moneyFormat(locale: string, currency: string): Intl.NumberFormat {
@@ -24,9 +48,10 @@ function moneyFormat(locale: string, currency: string): Intl.NumberFormat {
   let f = moneyFormats.get(key);
   if (!f) {
     try {
-      f = new Intl.NumberFormat(locale, { style: "currency", currency });
+      f = numberFormat(locale, { style: "currency", currency });
     } catch {
-      f = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+      // Not a currency Intl knows: the amount alone.
+      f = numberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
     }
     moneyFormats.set(key, f);
   }
@@ -52,11 +77,9 @@ export function formatUnitPrice(amount: string | null | undefined, currency: str
   if (amount == null || amount === "") return "—";
   if (!isDecimal(amount)) return amount;
   try {
-    return new Intl.NumberFormat(locale, {
-      style: "currency",
-      currency,
-      maximumFractionDigits: 4,
-    }).format(amount as unknown as number);
+    return numberFormat(locale, { style: "currency", currency, maximumFractionDigits: 4 }).format(
+      amount as unknown as number,
+    );
   } catch {
     return formatDecimal(amount, locale);
   }
@@ -64,16 +87,14 @@ export function formatUnitPrice(amount: string | null | undefined, currency: str
 
 export function formatDecimal(amount: string, locale: string, maxFraction = 4): string {
   if (!isDecimal(amount)) return amount;
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: maxFraction }).format(
-    amount as unknown as number,
-  );
+  return numberFormat(locale, { maximumFractionDigits: maxFraction }).format(amount as unknown as number);
 }
 
 /// "12.5" → "12.5 %" / "12,5 %".
 export function formatPercent(percent: string | null | undefined, locale: string): string {
   if (percent == null || percent === "") return "—";
   if (!isDecimal(percent)) return percent;
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 1, signDisplay: "exceptZero" }).format(
+  return numberFormat(locale, { maximumFractionDigits: 1, signDisplay: "exceptZero" }).format(
     (percent as unknown as number),
   ) + "\u00a0%";
 }
@@ -84,7 +105,7 @@ export function formatDate(date: string | null | undefined, locale: string): str
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
   if (!m) return date;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(d);
+  return dateFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(d);
 }
 
 /// An instant (RFC 3339) in the viewer's time zone.
@@ -92,7 +113,7 @@ export function formatDateTime(at: string | null | undefined, locale: string): s
   if (!at) return "—";
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return at;
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
+  return dateFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
 }
 
 /// "2026-11" → "Nov" / "nov."
@@ -100,11 +121,7 @@ export function formatMonth(month: string, locale: string, withYear = false): st
   const m = /^(\d{4})-(\d{2})$/.exec(month);
   if (!m) return month;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
-  return new Intl.DateTimeFormat(locale, {
-    month: "short",
-    year: withYear ? "numeric" : undefined,
-    timeZone: "UTC",
-  }).format(d);
+  return dateFormat(locale, withYear ? { month: "short", year: "numeric", timeZone: "UTC" } : { month: "short", timeZone: "UTC" }).format(d);
 }
 
 /// Today as YYYY-MM-DD in the viewer's time zone.
@@ -133,5 +150,5 @@ export function formatBytes(n: number, locale: string): string {
     v /= 1024;
     i++;
   }
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: i === 0 ? 0 : 1 }).format(v) + "\u00a0" + units[i];
+  return numberFormat(locale, { maximumFractionDigits: i === 0 ? 0 : 1 }).format(v) + "\u00a0" + units[i];
 }
