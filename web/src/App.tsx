@@ -1,7 +1,7 @@
 // Routes. Each screen is its own chunk, loaded when first visited, so the
 // first screen carries only the shell.
 
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, type ComponentType } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { SessionProvider, useMeQuery, useSession } from "./session";
 import { Layout } from "./components/Layout";
@@ -9,17 +9,55 @@ import { ErrorBox, Loading } from "./components/ui";
 import { SignIn } from "./pages/SignIn";
 import { NotFound } from "./pages/NotFound";
 
-const Onboarding = lazy(() => import("./pages/Onboarding"));
-const Dashboard = lazy(() => import("./pages/Dashboard"));
-const Invoices = lazy(() => import("./pages/Invoices"));
-const InvoiceReview = lazy(() => import("./pages/InvoiceReview"));
-const Upload = lazy(() => import("./pages/Upload"));
-const Suppliers = lazy(() => import("./pages/Suppliers"));
-const SupplierPage = lazy(() => import("./pages/SupplierPage"));
-const PriceAlerts = lazy(() => import("./pages/PriceAlerts"));
-const Exports = lazy(() => import("./pages/Exports"));
-const Settings = lazy(() => import("./pages/Settings"));
-const Admin = lazy(() => import("./pages/Admin"));
+type Module = { default: ComponentType };
+
+/// A screen in its own chunk. `preload` starts loading it; once loaded,
+/// the screen renders at once instead of suspending for a turn (React.lazy
+/// resolves synchronously when the thenable it gets calls back at once),
+/// so a screen whose chunk came in beside the sign-in check shows no
+/// fallback and costs no extra render.
+function screen(load: () => Promise<Module>) {
+  let loaded: Module | undefined;
+  let loading: Promise<Module> | undefined;
+  const preload = () =>
+    (loading ??= load().then((m) => (loaded = m)).catch((e: unknown) => {
+      loading = undefined;
+      throw e;
+    }));
+  const Screen = lazy(() =>
+    loaded ? ({ then: (ok: (m: Module) => void) => ok(loaded!) } as unknown as Promise<Module>) : preload(),
+  );
+  return Object.assign(Screen, { preload });
+}
+
+const Onboarding = screen(() => import("./pages/Onboarding"));
+const Dashboard = screen(() => import("./pages/Dashboard"));
+const Invoices = screen(() => import("./pages/Invoices"));
+const InvoiceReview = screen(() => import("./pages/InvoiceReview"));
+const Upload = screen(() => import("./pages/Upload"));
+const Suppliers = screen(() => import("./pages/Suppliers"));
+const SupplierPage = screen(() => import("./pages/SupplierPage"));
+const PriceAlerts = screen(() => import("./pages/PriceAlerts"));
+const Exports = screen(() => import("./pages/Exports"));
+const Settings = screen(() => import("./pages/Settings"));
+const Admin = screen(() => import("./pages/Admin"));
+
+/// Starts loading the chunk of the screen at `pathname`, if it has one.
+export function preloadScreen(pathname: string): void {
+  const first = pathname.split("/")[1] ?? "";
+  const byFirst: Record<string, { preload: () => Promise<Module> }> = {
+    "": Dashboard,
+    welcome: Onboarding,
+    invoices: pathname.split("/").length > 2 ? InvoiceReview : Invoices,
+    upload: Upload,
+    suppliers: pathname.split("/").length > 2 ? SupplierPage : Suppliers,
+    alerts: PriceAlerts,
+    exports: Exports,
+    settings: Settings,
+    admin: Admin,
+  };
+  byFirst[first]?.preload().catch(() => undefined);
+}
 
 export function App() {
   const me = useMeQuery();

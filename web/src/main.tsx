@@ -4,7 +4,8 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter } from "react-router";
 import { ApiError } from "./api";
 import { I18nProvider } from "./i18n";
-import { App } from "./App";
+import { App, preloadScreen } from "./App";
+import { fetchMe, meStaleTime, tenantQuery } from "./session";
 import { api } from "./api";
 import { filtersFromParams, filtersToQuery } from "./filters";
 import type { InvoicePage } from "./types";
@@ -21,11 +22,17 @@ const queryClient = new QueryClient({
   },
 });
 
-// The invoice list is the screen people open most (and bookmark): start
-// its chunk and its first page now, beside the sign-in check, instead of
-// one after the other. A signed-out visitor's 401 is simply dropped.
+// Start what the first screen needs at once, side by side, instead of
+// one after the other as components mount: who is signed in (then the
+// business, whose region sets the locale), the screen's chunk and, for the
+// invoice list (the screen people open most, and bookmark), its first
+// page. A signed-out visitor's 401s are simply dropped.
+void queryClient
+  .fetchQuery({ queryKey: ["me"], queryFn: fetchMe, staleTime: meStaleTime })
+  .then((me) => (me?.tenant ? queryClient.prefetchQuery(tenantQuery(me.tenant.id)) : undefined))
+  .catch(() => undefined);
+preloadScreen(window.location.pathname);
 if (window.location.pathname === "/invoices") {
-  void import("./pages/Invoices");
   const query = filtersToQuery(filtersFromParams(new URLSearchParams(window.location.search)));
   void queryClient
     .prefetchQuery({ queryKey: ["invoices", query], queryFn: () => api<InvoicePage>("/api/invoices?" + query) })

@@ -20,33 +20,39 @@ interface Session {
 
 const Ctx = createContext<Session | null>(null);
 
+/// Who is signed in: null when no one is.
+export async function fetchMe(): Promise<Me | null> {
+  try {
+    const me = await api<Me>("/api/auth/me");
+    setCsrfToken(me.csrf_token);
+    return me;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+export const meStaleTime = 60_000;
+
 export function useMeQuery() {
   return useQuery({
     queryKey: ["me"],
-    queryFn: async () => {
-      try {
-        const me = await api<Me>("/api/auth/me");
-        setCsrfToken(me.csrf_token);
-        return me;
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 401) return null;
-        throw e;
-      }
-    },
-    staleTime: 60_000,
+    queryFn: fetchMe,
+    staleTime: meStaleTime,
     retry: (n, e) => !(e instanceof ApiError && e.status < 500) && n < 2,
   });
 }
 
+export const tenantQuery = (id: string | undefined) => ({
+  queryKey: ["tenant", id],
+  queryFn: () => api<Tenant>("/api/tenant"),
+  staleTime: 30_000,
+});
+
 export function SessionProvider({ me, children }: { me: Me; children: ReactNode }) {
   const { setRegion } = useI18n();
-  const tenantQuery = useQuery({
-    queryKey: ["tenant", me.tenant?.id],
-    queryFn: () => api<Tenant>("/api/tenant"),
-    enabled: !!me.tenant,
-    staleTime: 30_000,
-  });
-  const tenant = tenantQuery.data ?? null;
+  const tenantQ = useQuery({ ...tenantQuery(me.tenant?.id), enabled: !!me.tenant });
+  const tenant = tenantQ.data ?? null;
   useEffect(() => {
     setRegion(tenant?.region ?? null);
   }, [tenant?.region, setRegion]);
