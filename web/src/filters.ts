@@ -2,7 +2,8 @@
 // to a filtered list and the back button works) and become the query of
 // GET /api/invoices (projections/invoices.cpp parse_invoice_list_query).
 
-import { displayStatuses, type DisplayStatus } from "./types";
+import { api } from "./api";
+import { displayStatuses, type DisplayStatus, type InvoicePage } from "./types";
 
 export type SortKey = "received_at" | "issue_date" | "due_date" | "total" | "supplier" | "status";
 export const sortKeys: SortKey[] = ["received_at", "issue_date", "due_date", "total", "supplier", "status"];
@@ -164,4 +165,14 @@ export function activeFilterCount(f: InvoiceFilters): number {
   for (const v of [f.supplier, f.issueFrom, f.issueTo, f.dueFrom, f.dueTo, f.minTotal, f.maxTotal, f.source])
     if (v) n++;
   return n;
+}
+
+/// The list query of a filter query string (filtersToQuery), shared by the
+/// list, the prefetch beside the sign-in check and a filter change (which
+/// starts the request before the list re-renders).
+export function invoiceListQuery(query: string) {
+  return {
+    queryKey: ["invoices", query],
+    queryFn: () => api<InvoicePage>("/api/invoices?" + query),
+  };
 }

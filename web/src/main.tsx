@@ -6,9 +6,7 @@ import { ApiError } from "./api";
 import { I18nProvider } from "./i18n";
 import { App, preloadScreen } from "./App";
 import { fetchMe, meStaleTime, tenantQuery } from "./session";
-import { api } from "./api";
-import { filtersFromParams, filtersToQuery } from "./filters";
-import type { InvoicePage } from "./types";
+import { filtersFromParams, filtersToQuery, invoiceListQuery } from "./filters";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -34,9 +32,7 @@ void queryClient
 preloadScreen(window.location.pathname);
 if (window.location.pathname === "/invoices") {
   const query = filtersToQuery(filtersFromParams(new URLSearchParams(window.location.search)));
-  void queryClient
-    .prefetchQuery({ queryKey: ["invoices", query], queryFn: () => api<InvoicePage>("/api/invoices?" + query) })
-    .catch(() => undefined);
+  void queryClient.prefetchQuery(invoiceListQuery(query)).catch(() => undefined);
 }
 
 createRoot(document.getElementById("root")!).render(

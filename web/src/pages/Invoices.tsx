@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api";
@@ -12,13 +12,14 @@ import {
   filtersFromParams,
   filtersToParams,
   filtersToQuery,
+  invoiceListQuery,
   sortKeys,
   sources,
   type InvoiceFilters,
   type SortKey,
 } from "../filters";
 import { Dialog, Empty, ErrorBox, Notice, PageHeader, Skeleton, StatusBadge, errorText } from "../components/ui";
-import { displayStatuses, type DisplayStatus, type InvoicePage } from "../types";
+import { displayStatuses, type DisplayStatus, type InvoiceRow } from "../types";
 import { rememberListOrder } from "../listOrder";
 
 interface BulkResult {
@@ -43,8 +44,7 @@ export default function Invoices() {
   const query = filtersToQuery(filters);
 
   const list = useQuery({
-    queryKey: ["invoices", query],
-    queryFn: () => api<InvoicePage>("/api/invoices?" + query),
+    ...invoiceListQuery(query),
     placeholderData: keepPreviousData,
     enabled: problems.length === 0,
   });
@@ -61,6 +61,8 @@ export default function Invoices() {
     const next = { ...filters, ...change };
     if (!keepPage) next.page = 1;
     performance.mark("larder:invoices-filter", { detail: JSON.stringify(change) });
+    // Ask now, while the list re-renders with the previous rows.
+    if (filterProblems(next).length === 0) void qc.prefetchQuery(invoiceListQuery(filtersToQuery(next))).catch(() => undefined);
     setParams(filtersToParams(next));
     setSelected(new Set());
   };
@@ -111,13 +113,17 @@ export default function Invoices() {
   const rows = list.data?.invoices ?? [];
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const toggleAll = () => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.id)));
-  const toggle = (id: string) =>
-    setSelected((s) => {
-      const n = new Set(s);
-      if (n.has(id)) n.delete(id);
-      else n.add(id);
-      return n;
-    });
+  const toggle = useCallback(
+    (id: string) =>
+      setSelected((s) => {
+        const n = new Set(s);
+        if (n.has(id)) n.delete(id);
+        else n.add(id);
+        return n;
+      }),
+    [],
+  );
+  const day = today();
   const total = list.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / filters.pageSize));
   const sortBy = (key: SortKey) =>
@@ -306,39 +312,16 @@ export default function Invoices() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((r) => {
-                const overdue = r.status === "approved_unpaid" && r.due_date && r.due_date < today();
-                return (
-                  <tr key={r.id} className={selected.has(r.id) ? "selected" : ""} data-id={r.id} data-status={r.status}>
-                    {canWrite && (
-                      <td className="select">
-                        <input
-                          type="checkbox"
-                          checked={selected.has(r.id)}
-                          onChange={() => toggle(r.id)}
-                          aria-label={t("invoices.select", { name: r.supplier_name ?? r.file_name })}
-                        />
-                      </td>
-                    )}
-                    <td data-label={t("invoices.supplier")} className="primary-cell">
-                      <Link to={"/invoices/" + r.id}>{r.supplier_name ?? r.file_name}</Link>
-                      {r.duplicate_of && <span className="tag">{t("invoices.duplicate")}</span>}
-                    </td>
-                    <td data-label={t("invoices.number")}>{r.invoice_number ?? "—"}</td>
-                    <td data-label={t("invoices.issued")}>{formatDate(r.issue_date, locale)}</td>
-                    <td data-label={t("invoices.due")} className={overdue ? "overdue" : ""}>
-                      {formatDate(r.due_date, locale)}
-                    </td>
-                    <td data-label={t("invoices.total")} className="num">
-                      {formatMoney(r.total, r.currency, locale)}
-                    </td>
-                    <td data-label={t("invoices.status")}>
-                      <StatusBadge status={r.status} />
-                    </td>
-                    <td data-label={t("invoices.received")}>{formatDate(r.received_at, locale)}</td>
-                  </tr>
-                );
-              })}
+              {rows.map((r) => (
+                <InvoiceRowView
+                  key={r.id}
+                  row={r}
+                  selected={selected.has(r.id)}
+                  canWrite={canWrite}
+                  onToggle={toggle}
+                  day={day}
+                />
+              ))}
             </tbody>
           </table>
         </div>
@@ -379,6 +362,56 @@ export default function Invoices() {
     </>
   );
 }
+
+/// One row of the list. Memoized: a filter change first re-renders the list
+/// with the rows it has (while the new page loads), and those rows have
+/// not changed.
+const InvoiceRowView = memo(function InvoiceRowView({
+  row: r,
+  selected,
+  canWrite,
+  onToggle,
+  day,
+}: {
+  row: InvoiceRow;
+  selected: boolean;
+  canWrite: boolean;
+  onToggle: (id: string) => void;
+  day: string;
+}) {
+  const { t, locale } = useI18n();
+  const overdue = r.status === "approved_unpaid" && r.due_date && r.due_date < day;
+  return (
+    <tr className={selected ? "selected" : ""} data-id={r.id} data-status={r.status}>
+      {canWrite && (
+        <td className="select">
+          <input
+            type="checkbox"
+            checked={selected}
+            onChange={() => onToggle(r.id)}
+            aria-label={t("invoices.select", { name: r.supplier_name ?? r.file_name })}
+          />
+        </td>
+      )}
+      <td data-label={t("invoices.supplier")} className="primary-cell">
+        <Link to={"/invoices/" + r.id}>{r.supplier_name ?? r.file_name}</Link>
+        {r.duplicate_of && <span className="tag">{t("invoices.duplicate")}</span>}
+      </td>
+      <td data-label={t("invoices.number")}>{r.invoice_number ?? "—"}</td>
+      <td data-label={t("invoices.issued")}>{formatDate(r.issue_date, locale)}</td>
+      <td data-label={t("invoices.due")} className={overdue ? "overdue" : ""}>
+        {formatDate(r.due_date, locale)}
+      </td>
+      <td data-label={t("invoices.total")} className="num">
+        {formatMoney(r.total, r.currency, locale)}
+      </td>
+      <td data-label={t("invoices.status")}>
+        <StatusBadge status={r.status} />
+      </td>
+      <td data-label={t("invoices.received")}>{formatDate(r.received_at, locale)}</td>
+    </tr>
+  );
+});
 
 export function RejectDialog({
   open,
