@@ -111,6 +111,9 @@ void exporter(caf::blocking_actor* self, std::shared_ptr<exporter_job> job) {
     return ok;
   };
   auto result = run->run(sink);
+  if (!result)
+    spdlog::warn("export: {} stopped: {}", ex::to_string(job->format),
+                 result.error().message);
   bool recorded = false;
   if (result) {
     auto export_id = events::uuid::make_v7();

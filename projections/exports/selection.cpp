@@ -717,9 +717,13 @@ expected<export_result> export_job::run(const chunk_sink& sink) {
   } catch (const client_gone&) {
     impl_->txn.reset();
     return make_error(errc::unavailable, "the client went away");
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    // For the server's log: the client has its head already and learns
+    // only that the file is incomplete.
     impl_->txn.reset();
-    return make_error(errc::unavailable, "the export could not be written");
+    return make_error(errc::unavailable,
+                      std::string{"the export could not be written: "}
+                        + e.what());
   }
 }
 
