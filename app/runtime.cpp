@@ -95,6 +95,11 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
                                                   http::edge_options edge,
                                                   http::server_options server) {
   std::unique_ptr<runtime> rt{new runtime(sys)};
+  // Development mail without SMTP lands in the outbox: the sign-in page
+  // says where (GET /api/config).
+  if (edge.dev_outbox.empty() && !cfg.production && cfg.smtp_url.empty())
+    edge.dev_outbox =
+      std::filesystem::weakly_canonical(cfg.dev_outbox).string();
   store_writer_options writer_opts;
   writer_opts.database_url = cfg.database_url;
   auto writer_stats = writer_opts.stats;

@@ -293,6 +293,7 @@ namespace handlers {
 
 // http/api_ops.cpp
 void health(const call_ptr&);
+void client_config(const call_ptr&);
 void ready(const call_ptr&);
 void metrics(const call_ptr&);
 void event_stream(const call_ptr&);

@@ -154,6 +154,22 @@ void health(const call_ptr& c) {
   c->reply(std::move(res));
 }
 
+void client_config(const call_ptr& c) {
+  const auto& o = c->self->state.options;
+  events::json_writer w;
+  w.begin_object()
+    .field("environment", o.production ? "production" : "development")
+    .field("mail_domain", o.mail_domain);
+  if (o.dev_outbox.empty())
+    w.key("dev_outbox").null();
+  else
+    w.field("dev_outbox", o.dev_outbox);
+  w.end_object();
+  response res = json_response(w.take());
+  res.set("Cache-Control", "no-store");
+  c->reply(std::move(res));
+}
+
 void ready(const call_ptr& c) {
   auto& st = c->self->state;
   auto no_store = [](response res) {

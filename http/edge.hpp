@@ -41,6 +41,9 @@ struct edge_options {
   std::filesystem::path web_root;
   /// Tenants' inbound addresses are `<alias>@<mail_domain>`.
   std::string mail_domain = "in.larder.local";
+  /// Where sign-in mail is written instead of sent, in development without
+  /// SMTP (shown by `GET /api/config`); empty otherwise.
+  std::string dev_outbox;
   /// The sender address of sign-in mail.
   std::string mail_from = "sign-in@larder.local";
   std::chrono::seconds magic_link_ttl{15 * 60};

@@ -18,6 +18,8 @@ const std::vector<route>& routes() {
     {"GET", "/ready", anyone, none, false, h::ready,
      "Database reachable, projections caught up"},
     {"GET", "/metrics", anyone, none, false, h::metrics, "Prometheus metrics"},
+    {"GET", "/api/config", anyone, api, false, h::client_config,
+     "What the web app needs to know before sign-in"},
     // Sign-in and sessions.
     {"POST", "/api/auth/magic/request", anyone, signin, true, h::magic_request,
      "Mail a sign-in link"},

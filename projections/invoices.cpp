@@ -316,7 +316,7 @@ constexpr auto spend_by_month_sql =
 constexpr auto top_suppliers_sql =
   "SELECT (array_agg(supplier_name ORDER BY supplier_name <> '' DESC,"
   "                  month DESC, supplier_name DESC))[1], c,"
-  "       sum(amount)::text, sum(invoices)"
+  "       sum(amount)::text, sum(invoices), supplier_key"
   "  FROM (SELECT *, coalesce(nullif(currency, ''), $2::text) AS c"
   "          FROM rm_invoices.monthly_spend"
   "         WHERE tenant_id = $1::uuid AND month >= $3::date"
@@ -1946,7 +1946,8 @@ dashboard_overview dashboard(pqxx::transaction_base& txn,
   o.spend_this_month = o.spend_by_month[11].spend;
   o.spend_last_month = o.spend_by_month[10].spend;
   for (const auto& row : window.exec(txn, top_suppliers_sql))
-    o.top_suppliers.push_back({row[0].c_str(), sum_of(row, 1)});
+    o.top_suppliers.push_back(
+      {row[0].c_str(), supplier_id_of(tenant, row[4].c_str()), sum_of(row, 1)});
 
   auto tallies = sql_params{}.add(t).add(currency).add(today.to_string());
   for (const auto& row : tallies.exec(txn, tallies_sql)) {
@@ -1991,7 +1992,9 @@ void write_json(json_writer& w, const dashboard_overview& o) {
   w.end_array();
   w.key("top_suppliers").begin_array();
   for (const auto& s : o.top_suppliers) {
-    w.begin_object().field("supplier_name", s.supplier_name);
+    w.begin_object()
+      .field("supplier_id", s.supplier_id.to_string())
+      .field("supplier_name", s.supplier_name);
     text_or_null(w, "currency", s.spend.currency);
     w.field("amount", money_text(s.spend.amount, s.spend.currency))
       .field("invoices", s.spend.invoices)

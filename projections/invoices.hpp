@@ -252,6 +252,8 @@ struct month_spend {
 struct supplier_spend {
   /// The name on the supplier's most recent invoice in the period.
   std::string supplier_name;
+  /// The supplier as the suppliers model knows it (`supplier_id_of`).
+  events::uuid supplier_id;
   money_sum spend;
 };
 
@@ -293,7 +295,7 @@ dashboard_overview dashboard(pqxx::transaction_base& txn,
 
 /// `{today, currency, counts:{<status>:n}, spend_this_month:[{currency,
 /// amount, invoices}], spend_last_month, spend_by_month:[{month, spend}],
-/// top_suppliers:[{supplier_name, currency, amount, invoices}],
+/// top_suppliers:[{supplier_id, supplier_name, currency, amount, invoices}],
 /// awaiting_approval:{count, totals}, unpaid, overdue,
 /// extraction_cost_this_month:{currency:"USD", amount}}`.
 void write_json(events::json_writer& w, const dashboard_overview& overview);

@@ -15,6 +15,7 @@
 #include "actors/invoice/invoice.hpp"
 #include "actors/tenant/tenant.hpp"
 #include "actors/values/text.hpp"
+#include "projections/invoices.hpp"
 
 namespace larder::projections {
 
@@ -2177,9 +2178,16 @@ void write_json(events::json_writer& w,
     text_or_null(w, "number", r.number);
     text_or_null(w, "issue_date", r.issue_date);
     text_or_null(w, "due_date", r.due_date);
-    w.field("invoice_date", r.invoice_date)
-      .field("status", r.status)
-      .field("paid", r.paid);
+    w.field("invoice_date", r.invoice_date).field("status", r.status);
+    // What a person sees, as every other list says it.
+    auto domain_status = domain::parse_invoice_status(r.status);
+    auto shown =
+      domain_status ? display_status_of(*domain_status, r.paid) : std::nullopt;
+    if (shown)
+      w.field("display_status", to_string(*shown));
+    else
+      w.key("display_status").null();
+    w.field("paid", r.paid);
     text_or_null(w, "paid_on", r.paid_on);
     text_or_null(w, "total", r.total);
     w.field("currency", r.currency).end_object();

@@ -219,4 +219,28 @@ TEST_F(auth, the_waitlist_answers_alike_for_new_and_known_addresses) {
     call("POST", "/api/waitlist", nullptr, R"({"email":"nope"})").status, 400);
 }
 
+TEST_F(auth, the_sign_in_page_learns_where_development_mail_goes) {
+  start();
+  auto config = call("GET", "/api/config");
+  ASSERT_EQ(config.status, 200) << config.body;
+  EXPECT_NE(config.body.find(R"("environment":"development")"),
+            std::string::npos);
+  auto outbox = std::filesystem::weakly_canonical(outbox_).string();
+  EXPECT_NE(config.body.find(R"("dev_outbox":")" + outbox + "\""),
+            std::string::npos)
+    << config.body;
+}
+
+TEST_F(auth, in_production_the_outbox_stays_unsaid) {
+  edge.production = true;
+  cfg_.production = true;
+  start();
+  auto config = call("GET", "/api/config");
+  ASSERT_EQ(config.status, 200) << config.body;
+  EXPECT_NE(config.body.find(R"("environment":"production")"),
+            std::string::npos);
+  EXPECT_NE(config.body.find(R"("dev_outbox":null)"), std::string::npos)
+    << config.body;
+}
+
 } // namespace

@@ -218,6 +218,17 @@ TEST_F(queries, suppliers_and_alerts_are_served_per_tenant) {
     call("GET", "/api/suppliers/" + supplier + "/invoices", &alice);
   EXPECT_EQ(invoices.status, 200);
   EXPECT_NE(invoices.body.find(invoice), std::string::npos) << invoices.body;
+  // The status as every list says it, besides the lifecycle's.
+  EXPECT_NE(invoices.body.find(R"("status":"approved","display_status":)"
+                               R"("approved_unpaid")"),
+            std::string::npos)
+    << invoices.body;
+  // The dashboard's top supplier leads to the same supplier.
+  auto overview =
+    call("GET", "/api/stats/overview?today=2026-11-20&" + after, &alice);
+  EXPECT_NE(overview.body.find(R"("supplier_id":")" + supplier),
+            std::string::npos)
+    << overview.body;
   EXPECT_EQ(call("GET", "/api/suppliers/" + supplier + "/items", &alice).status,
             200);
   auto count = call("GET", "/api/price-alerts/count", &alice);

@@ -898,6 +898,7 @@ TEST_F(dashboard_test, spend_counts_approved_invoices_by_month_and_currency) {
 
   ASSERT_EQ(o.top_suppliers.size(), 4u);
   EXPECT_EQ(o.top_suppliers[0].supplier_name, "Fromagerie");
+  EXPECT_NE(o.top_suppliers[0].supplier_id, o.top_suppliers[1].supplier_id);
   EXPECT_EQ(sums({o.top_suppliers[0].spend}), "CAD:135.00/3");
   EXPECT_EQ(o.top_suppliers[1].supplier_name, "Boucherie");
   EXPECT_EQ(o.top_suppliers[2].supplier_name, "Importer");
