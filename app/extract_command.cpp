@@ -74,19 +74,22 @@ int extract_document(const extract_request& request) {
       ? request.currency
       : std::string{domain::default_currency_code(request.region)};
   options.ocr_languages = request.ocr_languages;
-  // Templates are parsed only when a document's text needs them.
+  // Templates are parsed only when a document's text needs them, and then
+  // only those whose keywords the text has.
   std::optional<larder::error> template_error;
   std::shared_ptr<const extract::template_library> library;
+  std::string loaded_for;
   bool loaded = false;
   if (!request.templates.empty())
-    options.template_source = [&]() {
-      if (!loaded) {
+    options.template_source = [&](std::string_view text) {
+      if (!loaded || text != loaded_for) {
         loaded = true;
+        loaded_for = std::string{text};
         // A broken template is skipped with a warning: the others still
         // read the document.
         std::vector<std::string> skipped;
         auto made = extract::load_templates(
-          {request.templates.begin(), request.templates.end()}, &skipped);
+          {request.templates.begin(), request.templates.end()}, &skipped, text);
         for (const auto& why : skipped)
           std::fprintf(stderr, "larder extract: template skipped: %s\n",
                        why.c_str());

@@ -66,16 +66,16 @@ void fill_missing(extraction& into, const extraction& from) {
 /// Templates first, then the general rules; the rules also fill what the
 /// template left out.
 std::shared_ptr<const template_library>
-templates_of(const pipeline_options& options) {
+templates_of(const pipeline_options& options, std::string_view text) {
   if (options.templates)
     return options.templates;
-  return options.template_source ? options.template_source() : nullptr;
+  return options.template_source ? options.template_source(text) : nullptr;
 }
 
 extraction read_text(std::string text, const pipeline_options& options) {
   auto context = rules_context_for(options.region, options.currency);
   auto by_rules = read_by_rules(text, context);
-  if (auto templates = templates_of(options)) {
+  if (auto templates = templates_of(options, text)) {
     auto by_template = templates->extract(text);
     if (by_template) {
       fill_missing(*by_template, by_rules);
@@ -144,7 +144,7 @@ extract_document(std::string_view bytes, const pipeline_options& options,
         // The XML is exact; a template that knows the PDF still gives the
         // invoice2data view of it, for invoice2data's users.
         if (options.invoice2data_view && text)
-          if (auto templates = templates_of(options)) {
+          if (auto templates = templates_of(options, *text)) {
             auto templated = templates->extract(*text);
             if (templated)
               x.invoice2data_object = std::move(templated->invoice2data_object);
@@ -198,7 +198,8 @@ extraction extract_text(std::string text, const pipeline_options& options) {
 
 expected<std::shared_ptr<const template_library>>
 load_templates(const std::vector<std::filesystem::path>& dirs,
-               std::vector<std::string>* skipped) {
+               std::vector<std::string>* skipped,
+               std::optional<std::string_view> for_text) {
   namespace fs = std::filesystem;
   auto library = std::make_shared<template_library>();
   std::string problems;
@@ -223,6 +224,9 @@ load_templates(const std::vector<std::filesystem::path>& dirs,
       // every template of every document).
       auto name = file.string().substr(
         std::min(file.string().size(), dir.string().size() + 1));
+      if (for_text && file.extension() != ".json"
+          && !template_may_match(text, *for_text))
+        continue;
       auto added = library->add(text, name, template_checks::upstream);
       if (added)
         continue;

@@ -26,10 +26,12 @@ struct pipeline_options {
   std::string currency;
   /// Templates tried before the general rules (the built-in library plus
   /// the tenant's own); may be null. When null, `template_source` (if set)
-  /// is asked for them the first time a document's text needs them: an
-  /// e-invoice never pays for parsing a template library.
+  /// is asked, with the document's text, for those that may match it when
+  /// the text needs them: an e-invoice never pays for parsing templates,
+  /// and a PDF pays only for the few whose keywords its text has.
   std::shared_ptr<const template_library> templates;
-  std::function<std::shared_ptr<const template_library>()> template_source;
+  std::function<std::shared_ptr<const template_library>(std::string_view)>
+    template_source;
   /// Whether to also compute the invoice2data view of a hybrid PDF (its
   /// template's fields beside the exact XML); `larder extract --format
   /// invoice2data` wants it, the extraction manager does not.
@@ -63,8 +65,12 @@ extraction extract_text(std::string text, const pipeline_options& options);
 /// line, in the error. With `skipped`, a broken template is left out and
 /// its error added there instead, so one bad file cannot stop a tenant's
 /// documents from being read.
+/// With `for_text`, only the templates that may match it
+/// (`template_may_match`) are parsed: the library then answers `match` for
+/// that text as the whole one would.
 expected<std::shared_ptr<const template_library>>
 load_templates(const std::vector<std::filesystem::path>& dirs,
-               std::vector<std::string>* skipped = nullptr);
+               std::vector<std::string>* skipped = nullptr,
+               std::optional<std::string_view> for_text = std::nullopt);
 
 } // namespace larder::extract

@@ -1,10 +1,13 @@
 #include "extract/text/templates.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "extract/rules/amounts.hpp"
+#include "extract/text/detail/py_regex.hpp"
 #include "extract/text/detail/template_apply.hpp"
 #include "extract/text/detail/template_loader.hpp"
 #include "extract/text/detail/template_model.hpp"
@@ -18,6 +21,114 @@ constexpr double k_template_confidence = 0.95;
 using detail::py_value;
 
 } // namespace
+
+namespace {
+
+/// The keyword of one block-list item (`  - OYO`, `- 'Acme Ltd'`), or
+/// nothing when YAML could read it as anything but that very text.
+std::optional<std::string> plain_keyword(std::string_view item) {
+  while (!item.empty() && (item.back() == ' ' || item.back() == '\r'))
+    item.remove_suffix(1);
+  if (item.empty())
+    return std::nullopt;
+  auto quoted = [&](char q) -> std::optional<std::string> {
+    if (item.size() < 2 || item.back() != q)
+      return std::nullopt;
+    auto inner = item.substr(1, item.size() - 2);
+    // Escapes ('' or backslashes) and line folding: let YAML decide.
+    if (inner.find(q) != std::string_view::npos
+        || (q == '"' && inner.find('\\') != std::string_view::npos))
+      return std::nullopt;
+    return std::string{inner};
+  };
+  if (item.front() == '\'')
+    return quoted('\'');
+  if (item.front() == '"')
+    return quoted('"');
+  // A plain scalar: nothing that starts another kind of node, no comment,
+  // no mapping, and not a number, boolean, null or date YAML resolves.
+  if (std::string_view{"&*!|>{}[]%@`#,?:-+.~"}.find(item.front())
+        != std::string_view::npos
+      || (item.front() >= '0' && item.front() <= '9'))
+    return std::nullopt;
+  if (item.find(" #") != std::string_view::npos
+      || item.find(": ") != std::string_view::npos || item.back() == ':'
+      || item.find('\t') != std::string_view::npos)
+    return std::nullopt;
+  std::string lower;
+  for (char c : item)
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto word : {"y", "n", "yes", "no", "on", "off", "true", "false", "null",
+                    "nan", "inf"})
+    if (lower == word)
+      return std::nullopt;
+  return std::string{item};
+}
+
+/// The top-level `keywords` block list of `source`, when it is written so
+/// that `plain_keyword` reads every item.
+std::optional<std::vector<std::string>>
+plain_keywords(std::string_view source) {
+  std::optional<std::vector<std::string>> found;
+  bool in_list = false;
+  std::size_t at = 0;
+  while (at < source.size()) {
+    auto end = source.find('\n', at);
+    auto line = source.substr(
+      at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? source.size() : end + 1;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    auto first = line.find_first_not_of(' ');
+    if (first == std::string_view::npos || line[first] == '#')
+      continue;
+    // Items may sit at the key's own indentation ("keywords:\n- A").
+    bool item = line[first] == '-' && line.size() > first + 1
+                && line[first + 1] == ' ';
+    if (first == 0 && !(in_list && item)) {
+      in_list = false;
+      if (line.starts_with("keywords")) {
+        // Twice (the last wins upstream) or anything but "keywords:" then
+        // a block list below: not for this reader.
+        if (found || line.find_first_not_of(' ', 8) == std::string_view::npos
+            || line.substr(line.find_first_not_of(' ', 8)) != ":")
+          return std::nullopt;
+        found.emplace();
+        in_list = true;
+      } else if (line.starts_with("---") || line.starts_with("...")) {
+        return std::nullopt; // several documents
+      }
+      continue;
+    }
+    if (!in_list)
+      continue;
+    if (line[first] != '-' || line.size() < first + 2 || line[first + 1] != ' ')
+      return std::nullopt; // a nested node or a continued scalar
+    auto keyword = plain_keyword(line.substr(first + 2));
+    if (!keyword)
+      return std::nullopt;
+    found->push_back(std::move(*keyword));
+  }
+  if (found && found->empty())
+    return std::nullopt;
+  return found;
+}
+
+} // namespace
+
+bool template_may_match(std::string_view source, std::string_view text) {
+  auto keywords = plain_keywords(source);
+  if (!keywords)
+    return true;
+  for (const auto& k : *keywords) {
+    auto re = detail::py_regex::compile(k);
+    if (!re)
+      return true; // searched as plain text upstream: let the parser say
+    if (!re->search(text))
+      return false;
+  }
+  return true;
+}
 
 expected<template_entry> parse_template(std::string_view text,
                                         std::string_view name,

@@ -59,6 +59,16 @@ parse_template(std::string_view text, std::string_view name,
 /// searched anywhere) and no exclude keyword does.
 bool template_matches(const template_entry& entry, std::string_view text);
 
+/// Whether the YAML template `source` could match `text`, judged without
+/// parsing it: false only when its top-level `keywords` are a block list
+/// written in the plain forms read here for certain (plain, 'single' or
+/// "double" quoted scalars with nothing YAML would transform) and one of
+/// them, as a regex, is not found in `text`. Anything else gives true, so
+/// the caller parses the template to know. Reading the few templates that
+/// can match instead of all of them is what keeps a document's extraction
+/// from paying for the whole library's YAML.
+bool template_may_match(std::string_view source, std::string_view text);
+
 /// A set of templates in the order invoice2data tries them: by descending
 /// priority, then in the order they were added (files sorted by path).
 class template_library {

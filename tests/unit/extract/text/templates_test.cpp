@@ -1,5 +1,6 @@
 #include "extract/text/templates.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -168,5 +169,81 @@ INSTANTIATE_TEST_SUITE_P(corpus, invoice2data_custom,
                                ch = '_';
                            return name;
                          });
+
+} // namespace
+
+namespace {
+
+TEST(template_prefilter, reads_only_the_forms_it_is_sure_of) {
+  const std::string text = "Invoice from ACME Ltd. for O'Brien & Sons";
+  struct row {
+    const char* source;
+    bool may_match;
+  };
+  const row rows[] = {
+    {"issuer: Acme\nkeywords:\n  - ACME\n  - Sons\n", true},
+    {"issuer: Acme\nkeywords:\n  - ACME\n  - Globex\n", false},
+    {"keywords:\n- 'ACME Ltd'\n- \"for O\"\nfields: {}\n", true},
+    {"keywords:\n- 'Initech'\n", false},
+    {"keywords:\n  - A.ME\\s+Ltd\n", true},        // a regex, as upstream
+    {"keywords:\n  - Initech # not here\n", true}, // a comment: unsure
+    {"keywords: [Initech]\n", true},               // flow style: unsure
+    {"keywords: Initech\n", true},                 // a scalar: unsure
+    {"keywords:\n  - 'O''Brien'\n", true},         // an escape: unsure
+    {"keywords:\n  - \"Init\\tech\"\n", true},     // a backslash: unsure
+    {"keywords:\n  - 2024\n", true},               // a number: unsure
+    {"keywords:\n  - yes\n", true},                // a boolean: unsure
+    {"keywords:\n  - Initech\nkeywords:\n  - ACME\n", true}, // twice
+    {"keywords:\n  - Initech\n---\nkeywords:\n  - ACME\n", true},
+    {"keywords:\n  - [unclosed\n", true}, // not a regex: plain text
+    {"issuer: no keywords here\n", true},
+    {"keywords:\n  - Initech\n  -  nested:\n      x\n", true},
+  };
+  for (const auto& r : rows)
+    EXPECT_EQ(template_may_match(r.source, text), r.may_match) << r.source;
+}
+
+/// Over the whole upstream library and every corpus sample's text: the
+/// prefilter never rules out a template that matches, and rules out most.
+TEST(template_prefilter, never_rules_out_a_template_that_matches) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> texts;
+  for (const auto& e : fs::directory_iterator(k_root + "/samples")) {
+    auto ext = e.path().extension();
+    if (ext == ".pdf") {
+      if (auto t = pdf_text(read_file(e.path().string())))
+        texts.push_back(*t);
+    } else if (ext == ".txt") {
+      texts.push_back(read_file(e.path().string()));
+    }
+  }
+  ASSERT_GE(texts.size(), 5u);
+  std::size_t parsed = 0, ruled_out = 0, checked = 0;
+  for (const auto& e :
+       fs::recursive_directory_iterator(k_root + "/templates")) {
+    auto ext = e.path().extension();
+    if (!e.is_regular_file() || (ext != ".yml" && ext != ".yaml"))
+      continue;
+    auto source = read_file(e.path().string());
+    auto entry = parse_template(source, e.path().filename().string(),
+                                template_checks::upstream);
+    if (!entry)
+      continue;
+    ++parsed;
+    for (const auto& text : texts) {
+      ++checked;
+      bool may = template_may_match(source, text);
+      if (template_matches(*entry, text)) {
+        EXPECT_TRUE(may) << e.path() << " matches but was ruled out";
+      }
+      if (!may)
+        ++ruled_out;
+    }
+  }
+  EXPECT_GE(parsed, 150u);
+  EXPECT_GT(ruled_out * 10, checked * 8)
+    << "the prefilter should spare most templates' parsing: " << ruled_out
+    << " of " << checked;
+}
 
 } // namespace
