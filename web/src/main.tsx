@@ -5,7 +5,7 @@ import { BrowserRouter } from "react-router";
 import { ApiError } from "./api";
 import { I18nProvider } from "./i18n";
 import { App, preloadScreen } from "./App";
-import { fetchMe, meStaleTime, tenantQuery } from "./session";
+import { fetchMe, fetchTenantEarly, meStaleTime } from "./session";
 import { filtersFromParams, filtersToQuery, invoiceListQuery } from "./filters";
 import "./styles.css";
 
@@ -25,10 +25,8 @@ const queryClient = new QueryClient({
 // business, whose region sets the locale), the screen's chunk and, for the
 // invoice list (the screen people open most, and bookmark), its first
 // page. A signed-out visitor's 401s are simply dropped.
-void queryClient
-  .fetchQuery({ queryKey: ["me"], queryFn: fetchMe, staleTime: meStaleTime })
-  .then((me) => (me?.tenant ? queryClient.prefetchQuery(tenantQuery(me.tenant.id)) : undefined))
-  .catch(() => undefined);
+void queryClient.fetchQuery({ queryKey: ["me"], queryFn: fetchMe, staleTime: meStaleTime }).catch(() => undefined);
+fetchTenantEarly();
 preloadScreen(window.location.pathname);
 if (window.location.pathname === "/invoices") {
   const query = filtersToQuery(filtersFromParams(new URLSearchParams(window.location.search)));
