@@ -499,7 +499,12 @@ try {
       });
     };
     await measureFirst(); // warm: the chunk is cached, as for anyone on their second visit
-    numbers.list_first_render_ms = Math.round(await measureFirst());
+    // Three loads, the median counted (one sample on a busy 2-core machine
+    // says more about the machine than the app); all three are printed.
+    const firsts = [];
+    for (let i = 0; i < 3; i++) firsts.push(Math.round(await measureFirst()));
+    numbers.list_first_render_samples = firsts;
+    numbers.list_first_render_ms = [...firsts].sort((a, b) => a - b)[1];
     await perf.getByText(`${perfCount.toLocaleString("en-CA")} invoices`).waitFor();
     numbers.filter_status_ms = Math.round(await measureFilter(() => perf.click(".status-chips >> text=Processing")));
     numbers.filter_sort_total_ms = Math.round(await measureFilter(() => perf.click("th >> text=Total")));
@@ -512,7 +517,7 @@ try {
     numbers.invoices = perfCount;
     await shot(perf, "invoices-10k-1440");
     log(
-      `with ${perfCount} invoices: first render ${numbers.list_first_render_ms} ms, status filter ${numbers.filter_status_ms} ms, ` +
+      `with ${perfCount} invoices: first render ${numbers.list_first_render_ms} ms (median of ${firsts.join(", ")}), status filter ${numbers.filter_status_ms} ms, ` +
         `sort by total ${numbers.filter_sort_total_ms} ms, search ${numbers.filter_search_ms} ms`,
     );
     // The budget is 500 ms each. On a loaded 2-core CI machine the first

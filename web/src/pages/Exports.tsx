@@ -23,8 +23,9 @@ import {
 } from "../exports";
 
 /// How long the history is polled after a download starts: the export is
-/// recorded when its last byte went out, then the exports model applies it.
-const watchHistoryMs = 60_000;
+/// recorded when its last byte went out, then the exports model applies
+/// it; a download started meanwhile polls longer.
+const watchHistoryMs = 30_000;
 
 export default function Exports() {
   const { t, locale } = useI18n();
@@ -47,17 +48,11 @@ export default function Exports() {
     enabled: canExport,
     refetchInterval: downloadedAt !== null ? 2000 : false,
   });
-  // Stop polling once the new export shows, or after a while.
-  const newest = history.data?.exports[0]?.exported_at;
   useEffect(() => {
     if (downloadedAt === null) return;
-    if (newest && Date.parse(newest) >= downloadedAt - 5000) {
-      setDownloadedAt(null);
-      return;
-    }
     const h = window.setTimeout(() => setDownloadedAt(null), watchHistoryMs);
     return () => window.clearTimeout(h);
-  }, [downloadedAt, newest]);
+  }, [downloadedAt]);
 
   if (!canExport)
     return (
