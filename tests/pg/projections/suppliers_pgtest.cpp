@@ -882,7 +882,8 @@ TEST_F(suppliers_test, supplier_totals_on_a_known_dataset) {
   EXPECT_EQ(w.str(), R"({"invoices":[{"id":")" + b1.to_string()
                        + R"(","number":"B-1","issue_date":"2026-01-05",)"
                          R"("due_date":null,"invoice_date":"2026-01-05",)"
-                         R"("status":"approved","paid":true,)"
+                         R"("status":"approved",)"
+                         R"("display_status":"approved_paid","paid":true,)"
                          R"("paid_on":"2026-01-20","total":"100.00",)"
                          R"("currency":"CAD"}],"total":6})");
 
