@@ -417,6 +417,9 @@ posting_plan plan_postings(const export_invoice& inv) {
   std::vector<posting> taxes;
   decimal tax_sum;
   for (const auto& t : inv.taxes) {
+    // A zero-rated line of the invoice's tax breakdown books nothing.
+    if (round(t.amount) == decimal{})
+      continue;
     posting p;
     p.account = tax_account(t.kind);
     p.memo = tax_label(t);

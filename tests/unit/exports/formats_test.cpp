@@ -572,6 +572,19 @@ TEST(ExportPlan, PostingsAlwaysBalanceToTheTotal) {
       EXPECT_EQ(sum, plan.payable) << inv.supplier_name;
       EXPECT_EQ(plan.payable, inv.total->round(2));
     }
+  // A zero-rated entry of the breakdown books nothing.
+  {
+    ex::export_invoice zero;
+    zero.supplier_name = "X";
+    zero.currency = "EUR";
+    zero.total = d("119");
+    zero.taxes = {{tax_kind::vat, d("19"), d("19")},
+                  {tax_kind::vat, d("0"), d("0")}};
+    auto zp = ex::plan_postings(zero);
+    ASSERT_EQ(zp.debits.size(), 2u);
+    EXPECT_EQ(zp.debits[0].amount, d("100"));
+    EXPECT_EQ(zp.debits[1].amount, d("19"));
+  }
   // A tax total never broken down by kind is booked as tax paid.
   ex::export_invoice inv;
   inv.supplier_name = "X";
