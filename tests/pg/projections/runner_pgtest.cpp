@@ -386,8 +386,11 @@ TEST_F(runner_test, a_buffering_model_writes_its_batch_in_its_own_schema) {
 
   // A good event and then a poison one in the same batch: the batch fails,
   // the model is told to drop the good one, and nothing of it is written.
-  append();
-  append(R"({"poison":true})");
+  // One append, so one transaction: the fence (cluster-wide, and other
+  // tests run beside this one) shows both or neither.
+  auto req = make_append("test-buffered-poison", tenant, 0, genesis_hash, 2);
+  req.events[1].payload = R"({"poison":true})";
+  ASSERT_TRUE(store.append(req));
   auto failure = first_failure(runner);
   EXPECT_EQ(failure.code, errc::invalid_argument);
   EXPECT_GE(buf->discards, 1);
