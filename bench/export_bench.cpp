@@ -99,8 +99,8 @@ measured in_child(F work) {
     try {
       auto start = clock_type::now();
       bytes = work();
-      seconds = std::chrono::duration<double>(clock_type::now() - start)
-                  .count();
+      seconds =
+        std::chrono::duration<double>(clock_type::now() - start).count();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "child: %s\n", e.what());
     }
@@ -161,8 +161,8 @@ measured export_run(const std::string& url, const std::string& tenant,
     book.currency = "CAD";
     book.accounts = ex::default_accounts("CA-QC");
     book.generated_at = "2026-12-04T12:00:00.000000Z";
-    ex::export_job job{conn,   *events::uuid::parse(tenant), format, filter,
-                       book, scratch};
+    ex::export_job job{
+      conn, *events::uuid::parse(tenant), format, filter, book, scratch};
     auto count = job.open();
     if (!count)
       throw std::runtime_error(count.error().message);
@@ -184,8 +184,8 @@ int main() {
   {
     pqxx::connection conn{db.owner_url()};
     pqxx::work txn{conn};
-    for (auto [tenant, n] : {std::pair{big_tenant, big},
-                             std::pair{small_tenant, small}}) {
+    for (auto [tenant, n] :
+         {std::pair{big_tenant, big}, std::pair{small_tenant, small}}) {
       txn.exec_params(seed_invoices_sql, tenant, n);
       txn.exec_params(seed_lines_sql, tenant);
     }
@@ -204,10 +204,9 @@ int main() {
   auto base_small = copy_baseline(db.app_url(), small_tenant);
   std::printf("%-22s %9s %9s %10s %12s %12s\n", "", "seconds", "× COPY",
               "MiB out", "peak MiB", "peak @2,000");
-  std::printf("%-22s %9.3f %9s %10.1f %12.1f %12.1f\n",
-              "COPY (baseline)", base.seconds, "1.00",
-              static_cast<double>(base.bytes) / (1 << 20), base.peak_mib,
-              base_small.peak_mib);
+  std::printf("%-22s %9.3f %9s %10.1f %12.1f %12.1f\n", "COPY (baseline)",
+              base.seconds, "1.00", static_cast<double>(base.bytes) / (1 << 20),
+              base.peak_mib, base_small.peak_mib);
   struct row {
     const char* name;
     ex::export_format format;
@@ -229,8 +228,8 @@ int main() {
     auto m = export_run(db.app_url(), big_tenant, r.format, f, scratch);
     auto s = export_run(db.app_url(), small_tenant, r.format, f, scratch);
     all_ok = all_ok && m.ok && s.ok;
-    std::printf("%-22s %9.3f %9.2f %10.1f %12.1f %12.1f%s\n", r.name,
-                m.seconds, base.seconds > 0 ? m.seconds / base.seconds : 0.0,
+    std::printf("%-22s %9.3f %9.2f %10.1f %12.1f %12.1f%s\n", r.name, m.seconds,
+                base.seconds > 0 ? m.seconds / base.seconds : 0.0,
                 static_cast<double>(m.bytes) / (1 << 20), m.peak_mib,
                 s.peak_mib, m.ok && s.ok ? "" : "  FAILED");
     worst_seconds = std::max(worst_seconds, m.seconds);

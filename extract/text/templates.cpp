@@ -83,8 +83,8 @@ plain_keywords(std::string_view source) {
     if (first == std::string_view::npos || line[first] == '#')
       continue;
     // Items may sit at the key's own indentation ("keywords:\n- A").
-    bool item = line[first] == '-' && line.size() > first + 1
-                && line[first + 1] == ' ';
+    bool item =
+      line[first] == '-' && line.size() > first + 1 && line[first + 1] == ' ';
     if (first == 0 && !(in_list && item)) {
       in_list = false;
       if (line.starts_with("keywords")) {
