@@ -5,6 +5,8 @@
 
 #include <pqxx/pqxx>
 
+#include "projections/sql.hpp"
+
 #include "actors/user/user.hpp"
 
 namespace larder::projections {
@@ -89,8 +91,6 @@ constexpr auto deactivate_tenant_sql =
 
 // clang-format off
 /// RFC 3339 UTC with microseconds, the form events carry.
-#define LARDER_RFC3339(column)                                                 \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 #define LARDER_USER_COLUMNS                                                    \
   "user_id::text, email, display_name, global_admin, founding_admin, "         \
@@ -163,7 +163,6 @@ constexpr auto tenants_by_number_sql =
 #undef LARDER_TENANT_COLUMNS
 #undef LARDER_USER_MATCH
 #undef LARDER_USER_COLUMNS
-#undef LARDER_RFC3339
 
 // -- apply --------------------------------------------------------------------
 

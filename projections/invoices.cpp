@@ -8,7 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/values/text.hpp"
-#include "projections/sql_params.hpp"
+#include "projections/sql.hpp"
 #include "projections/suppliers.hpp"
 
 namespace larder::projections {
@@ -21,13 +21,6 @@ using values::date;
 using values::decimal;
 
 // clang-format off
-/// RFC 3339 UTC with microseconds, the form events carry.
-#define LARDER_RFC3339(column)                                                 \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
-/// A date as YYYY-MM-DD whatever the session's DateStyle.
-#define LARDER_DAY(column) "to_char(" column ", 'YYYY-MM-DD')"
-
 /// What an invoice's state is read back from, in `read_record`'s order.
 #define LARDER_RECORD_COLUMNS                                                  \
   "invoice_id::text, tenant_id::text, version, position, "                     \
@@ -353,8 +346,6 @@ constexpr auto extraction_cost_sql =
 #undef LARDER_LIST_COLUMNS
 #undef LARDER_LINE_COLUMNS
 #undef LARDER_RECORD_COLUMNS
-#undef LARDER_DAY
-#undef LARDER_RFC3339
 // clang-format on
 
 // -- helpers ------------------------------------------------------------------

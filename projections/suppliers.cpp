@@ -16,6 +16,7 @@
 #include "actors/tenant/tenant.hpp"
 #include "actors/values/text.hpp"
 #include "projections/invoices.hpp"
+#include "projections/sql.hpp"
 
 namespace larder::projections {
 
@@ -1660,12 +1661,6 @@ std::optional<error> parse_no_params(const query_pairs& params) {
 namespace {
 
 // clang-format off
-#define LARDER_DAY(column) "to_char(" column ", 'YYYY-MM-DD')"
-
-/// RFC 3339 UTC with microseconds, the form events carry.
-#define LARDER_RFC3339(column)                                                 \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
 #define LARDER_SUPPLIER_COLUMNS                                                \
   "s.supplier_id::text, s.name, s.tax_id, s.invoice_count, "                   \
   "s.approved_count, " LARDER_DAY("s.last_invoice_date")
@@ -1861,8 +1856,6 @@ constexpr auto count_unacknowledged_sql =
 #undef LARDER_SUPPLIER_PAGE
 #undef LARDER_SUPPLIER_MATCH
 #undef LARDER_SUPPLIER_COLUMNS
-#undef LARDER_RFC3339
-#undef LARDER_DAY
 #undef LARDER_ALERT
 #undef LARDER_CHANGE
 

@@ -3,6 +3,7 @@
 
 #include "events/json_writer.hpp"
 #include "projections/exports/exports.hpp"
+#include "projections/sql.hpp"
 
 /// The record of exports: the InvoicesExported events and the model that
 /// lists them (schema/008_exports.sql).
@@ -27,9 +28,8 @@ constexpr auto insert_invoices_sql =
 // -- SQL: queries -------------------------------------------------------------
 
 #define LARDER_RECORD_COLUMNS                                                  \
-  "e.export_id::text, e.format, e.file_name, e.filters::text, e.invoices, "    \
-  "to_char(e.exported_at AT TIME ZONE 'UTC',"                                  \
-  "        'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), coalesce(u.email, '')"
+  "e.export_id::text, e.format, e.file_name, e.filters::text, "                \
+  "e.invoices, " LARDER_RFC3339("e.exported_at") ", coalesce(u.email, '')"
 
 constexpr auto recent_sql =
   "SELECT " LARDER_RECORD_COLUMNS

@@ -109,6 +109,9 @@ struct export_invoice {
   std::vector<export_line> lines;
 };
 
+/// The digits after the point of `currency` (ISO 4217), 2 when unknown.
+int minor_units_of(std::string_view currency);
+
 /// Why an invoice in the selection cannot go to the books, or "" when it
 /// can: it must be approved, and have a supplier, an issue date, a currency
 /// and a total.

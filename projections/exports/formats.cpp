@@ -80,12 +80,6 @@ void stream_file(const std::filesystem::path& path, const output& out) {
   }
 }
 
-int digits_of(std::string_view currency) {
-  if (auto c = values::currency::parse(currency))
-    return c->minor_units;
-  return 2;
-}
-
 // -- universal CSV ------------------------------------------------------------
 
 constexpr values::tax_kind tax_columns[] = {
@@ -110,7 +104,7 @@ class universal_csv final : public renderer {
   }
 
   void add(const export_invoice& inv) override {
-    int digits = digits_of(inv.currency);
+    int digits = minor_units_of(inv.currency);
     std::string row;
     if (lines_) {
       for (const auto& l : inv.lines) {

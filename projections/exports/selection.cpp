@@ -7,7 +7,7 @@
 #include "actors/values/text.hpp"
 #include "events/json_writer.hpp"
 #include "projections/exports/exports.hpp"
-#include "projections/sql_params.hpp"
+#include "projections/sql.hpp"
 #include "projections/suppliers.hpp"
 
 /// The selection of an export (filters, the rows read from the invoices
@@ -19,11 +19,6 @@ using domain::account_purpose;
 using values::decimal;
 
 namespace {
-
-#define LARDER_RFC3339(column)                                                 \
-  "to_char(" column " AT TIME ZONE 'UTC', "                                    \
-  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define LARDER_DAY(column) "to_char(" column ", 'YYYY-MM-DD')"
 
 /// $1 tenant, $2 display statuses (text[]) or NULL, $3 folded supplier name
 /// or NULL, $4 supplier key or NULL, $5 and $6 issue date bounds or NULL,
@@ -243,12 +238,6 @@ void read_lines(pqxx::transaction_base& txn,
   }
 }
 
-int minor_units_of(std::string_view currency) {
-  if (auto c = values::currency::parse(currency))
-    return c->minor_units;
-  return 2;
-}
-
 std::string tax_label(const export_tax& t) {
   std::string label{values::to_string(t.kind)};
   std::transform(label.begin(), label.end(), label.begin(),
@@ -330,6 +319,12 @@ expected<export_filter> parse_export_filter(const query_pairs& pairs) {
   if (f.issue_from && f.issue_to && *f.issue_to < *f.issue_from)
     return bad("issue_to is before issue_from");
   return f;
+}
+
+int minor_units_of(std::string_view currency) {
+  if (auto c = values::currency::parse(currency))
+    return c->minor_units;
+  return 2;
 }
 
 std::string unexportable_reason(const export_invoice& inv) {

@@ -6,6 +6,15 @@
 
 #include <pqxx/pqxx>
 
+/// Timestamps and days as the read models' JSON writes them, whatever the
+/// session's DateStyle and time zone: RFC 3339 UTC with microseconds, and
+/// YYYY-MM-DD.
+// clang-format off
+#define LARDER_RFC3339(column)                                                 \
+  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define LARDER_DAY(column) "to_char(" column ", 'YYYY-MM-DD')"
+// clang-format on
+
 namespace larder::projections {
 
 /// The parameters of one statement, bound in order, NULL where empty: for
