@@ -134,9 +134,13 @@ void handle_command(entity_pointer<Entity> self,
   req.tenant_id = next.tenant_id;
   auto new_state = std::make_shared<typename Entity::state>(std::move(next));
   // await: no other command of this stream runs until this one is answered.
+  // No timeout of our own: the writer answers every append, within its
+  // commit timeout at worst, and a CAF request timeout costs a clock entry
+  // that lives (and fires) for its whole duration even once answered; at
+  // thousands of appends per second that clock was 6% of the CPU.
   self
-    ->request(caf::actor_cast<caf::actor>(st.services.writer),
-              st.services.timeout, append_atom_v, std::move(req))
+    ->request(caf::actor_cast<caf::actor>(st.services.writer), caf::infinite,
+              append_atom_v, std::move(req))
     .await(
       [self, rp, new_state, key](const events::append_result& res) mutable {
         auto& st = self->state;

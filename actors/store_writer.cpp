@@ -61,6 +61,9 @@ using store_writer_impl =
 struct pending_append {
   events::append_request request;
   caf::typed_response_promise<events::append_result> promise;
+  /// Kept when the request moves into a batch's message.
+  std::string stream_id;
+  std::size_t event_count = 0;
 };
 
 struct store_writer_state {
@@ -114,8 +117,7 @@ struct store_writer_state {
       auto& out = outcomes[i];
       if (out.code == 0) {
         stats.appends.fetch_add(1, std::memory_order_relaxed);
-        stats.events.fetch_add(batch[i].request.events.size(),
-                               std::memory_order_relaxed);
+        stats.events.fetch_add(batch[i].event_count, std::memory_order_relaxed);
         batch[i].promise.deliver(std::move(out.result));
       } else {
         auto code = static_cast<errc>(out.code);
@@ -164,14 +166,17 @@ void dispatch(writer_pointer self) {
     requests.reserve(batch->size());
     for (auto& p : *batch) {
       st.in_flight.insert(p.request.stream_id);
-      requests.push_back(p.request);
+      p.stream_id = p.request.stream_id;
+      p.event_count = p.request.events.size();
+      // Moved, not copied: the payloads are most of a batch's bytes.
+      requests.push_back(std::move(p.request));
     }
     st.busy[c] = true;
     auto done = [self, batch, c] {
       auto& st = self->state;
       st.busy[c] = false;
       for (auto& p : *batch)
-        st.in_flight.erase(p.request.stream_id);
+        st.in_flight.erase(p.stream_id);
       dispatch(self);
       maybe_stop(self);
     };
@@ -218,7 +223,7 @@ store_writer_impl::behavior_type store_writer(writer_pointer self,
            events::append_request& req) -> caf::result<events::append_result> {
       auto& st = self->state;
       auto promise = self->make_response_promise<events::append_result>();
-      st.pending.push_back({std::move(req), promise});
+      st.pending.push_back({std::move(req), promise, {}, 0});
       if (!st.flush_scheduled) {
         st.flush_scheduled = true;
         // Goes behind every append already in the mailbox: those join the

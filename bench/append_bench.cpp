@@ -155,10 +155,24 @@ int main() {
   load.run(stream_count / callers);
 
   std::vector<double> raw_rates, store_rates, p50s, p99s, batches;
+  // CPU per event, larder's process and PostgreSQL's: steadier than rates
+  // on a shared machine, and where the time goes when the ratio moves.
+  std::vector<double> raw_pg_us, raw_client_us, store_pg_us, store_client_us;
+  auto us_per = [](double seconds, int events) {
+    return seconds * 1e6 / events;
+  };
   int failures = 0;
   for (int r = 0; r < rounds; ++r) {
+    double pg = bench::postgres_cpu_seconds(), self = bench::self_cpu_seconds();
     raw_rates.push_back(run_raw(db, tenant));
+    raw_pg_us.push_back(us_per(bench::postgres_cpu_seconds() - pg, raw_rows));
+    raw_client_us.push_back(us_per(bench::self_cpu_seconds() - self, raw_rows));
+    pg = bench::postgres_cpu_seconds(), self = bench::self_cpu_seconds();
     auto run = load.run(store_appends / callers);
+    store_pg_us.push_back(
+      us_per(bench::postgres_cpu_seconds() - pg, store_appends));
+    store_client_us.push_back(
+      us_per(bench::self_cpu_seconds() - self, store_appends));
     store_rates.push_back(run.events_per_s);
     p50s.push_back(run.p50_ms);
     p99s.push_back(run.p99_ms);
@@ -178,6 +192,10 @@ int main() {
               "ms, %d failed)\n",
               callers, bench::grouped(store).c_str(), median(batches),
               median(p50s), median(p99s), failures);
+  std::printf("  CPU per event, PostgreSQL + client (medians)      : raw "
+              "%.1f + %.1f us, store %.1f + %.1f us\n",
+              median(raw_pg_us), median(raw_client_us), median(store_pg_us),
+              median(store_client_us));
   auto ratio = store / raw;
   std::printf("  ratio 2/1                                          : "
               "%10.2f  (target >= 0.70; >= 15,000 events/s absolute)\n",

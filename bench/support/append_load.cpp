@@ -89,7 +89,8 @@ void next_append(caf::event_based_actor* self,
                 (*st->heads)[slot], st->sent * st->callers + st->first_stream);
   ++st->sent;
   auto sent_at = clock_type::now();
-  self->request(st->writer, 30s, append_atom_v, std::move(req))
+  // As entity actors ask: no timeout of their own (see entity_actor.hpp).
+  self->request(st->writer, caf::infinite, append_atom_v, std::move(req))
     .then(
       [self, st, slot, sent_at](const append_result& res) {
         std::chrono::duration<double, std::milli> took =

@@ -4,10 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <pqxx/pqxx>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "events/migrations.hpp"
 
@@ -86,6 +90,50 @@ double current_rss_mib() {
     resident = 0;
   std::fclose(f);
   return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
+}
+
+} // namespace larder::bench
+
+namespace larder::bench {
+
+double self_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double postgres_cpu_seconds() {
+  double total = 0;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator{"/proc", ec}) {
+    auto pid = entry.path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream in{entry.path() / "stat"};
+    std::string line;
+    if (!std::getline(in, line))
+      continue;
+    // "pid (comm) state ppid ...": utime and stime are fields 14 and 15.
+    auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos
+        || line.compare(open + 1, close - open - 1, "postgres") != 0)
+      continue;
+    std::istringstream fields{line.substr(close + 2)};
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14)
+        utime = std::stod(field);
+      else if (i == 15)
+        stime = std::stod(field);
+    }
+    total += (utime + stime) / ticks;
+  }
+  return total;
 }
 
 } // namespace larder::bench

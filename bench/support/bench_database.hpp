@@ -40,4 +40,12 @@ namespace larder::bench {
 /// The current resident set size of this process in MiB.
 double current_rss_mib();
 
+/// CPU seconds (user + system) this process has used so far.
+double self_cpu_seconds();
+
+/// CPU seconds used so far by every live process named `postgres` (the
+/// cluster's backends and helpers; a backend that exited takes its share
+/// with it, so measure across a phase whose connections stay open).
+double postgres_cpu_seconds();
+
 } // namespace larder::bench
