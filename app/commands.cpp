@@ -2,6 +2,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -19,6 +21,8 @@
 #include "events/crypto.hpp"
 #include "events/event_store.hpp"
 #include "events/migrations.hpp"
+#include "extract/documents.hpp"
+#include "extract/ocr/sniff.hpp"
 #include "http/auth_store.hpp"
 #include "http/token.hpp"
 #include "projections/models.hpp"
@@ -117,8 +121,59 @@ std::optional<Reply> ask(caf::scoped_actor& self, const caf::actor& registry,
   return out;
 }
 
+/// Puts sample documents into the demo tenant as if its admin had uploaded
+/// them, so the first screen has invoices to open; extraction then runs on
+/// them as on any upload. A document that is already there (by content) is
+/// skipped, so each `./dev up` adds nothing twice, and one a developer
+/// deleted stays deleted.
+void seed_demo_documents(caf::scoped_actor& self, runtime& rt,
+                         const events::uuid& tenant, const std::string& email,
+                         const std::vector<std::filesystem::path>& files) {
+  const auto& s = rt.services();
+  int added = 0;
+  for (const auto& file : files) {
+    std::ifstream in{file, std::ios::binary};
+    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+    auto kind = in ? extract::sniff(bytes) : std::nullopt;
+    if (!kind) {
+      spdlog::warn("start-up: skipped demo document {}: not a readable "
+                   "invoice file",
+                   file.string());
+      continue;
+    }
+    auto sha = s.documents->put(tenant, bytes);
+    if (!sha) {
+      spdlog::error("start-up: cannot store demo document {}: {}",
+                    file.string(), sha.error().message);
+      return;
+    }
+    auto id = extract::document_invoice_id(tenant, *sha);
+    auto stream = domain::stream_id("invoice", id);
+    auto known = ask<invoice_reply>(self, s.invoices, stream,
+                                    domain::invoice_command{}, tenant, true);
+    if (!known || known->state.exists)
+      continue;
+    domain::receive_document cmd;
+    cmd.invoice_id = id;
+    cmd.source = domain::document_source::upload;
+    cmd.file_name = file.filename().string();
+    cmd.media_type = std::string{extract::media_type_of(*kind)};
+    cmd.size_bytes = static_cast<std::int64_t>(bytes.size());
+    cmd.sha256 = *sha;
+    cmd.sender = email;
+    if (ask<invoice_reply>(self, s.invoices, stream,
+                           domain::invoice_command{std::move(cmd)}, tenant,
+                           false))
+      ++added;
+  }
+  if (added > 0)
+    spdlog::info("start-up: put {} sample documents into the demo tenant",
+                 added);
+}
+
 void bootstrap(caf::actor_system& sys, const config& cfg, runtime& rt,
-               bool demo) {
+               bool demo,
+               const std::vector<std::filesystem::path>& demo_documents) {
   caf::scoped_actor self{sys};
   const auto& s = rt.services();
   auto email = cfg.admin_email;
@@ -156,6 +211,7 @@ void bootstrap(caf::actor_system& sys, const config& cfg, runtime& rt,
                             domain::tenant_command{create}, tid, false))
         spdlog::info("start-up: created the demo tenant 'Demo Bistro'");
     }
+    seed_demo_documents(self, rt, tid, email, demo_documents);
   }
   if (cfg.production)
     return;
@@ -297,7 +353,8 @@ int projections_rebuild(const config& cfg, const std::string& name) {
   return 0;
 }
 
-int serve(const config& cfg, bool demo) {
+int serve(const config& cfg, bool demo,
+          const std::vector<std::filesystem::path>& demo_documents) {
   // Block the shutdown signals before any thread exists, so every thread
   // inherits the mask and only sigwait below receives them.
   sigset_t signals;
@@ -337,7 +394,7 @@ int serve(const config& cfg, bool demo) {
     return 1;
   }
   if (!cfg.admin_email.empty())
-    bootstrap(sys, cfg, **rt, demo);
+    bootstrap(sys, cfg, **rt, demo, demo_documents);
   spdlog::info("larder {} ready ({} mode) on http://{}:{} (public URL {})",
                version(), cfg.production ? "production" : "development",
                server_options_from(cfg).host, (*rt)->port(), cfg.public_url);

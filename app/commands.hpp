@@ -1,6 +1,8 @@
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "app/config.hpp"
 
@@ -12,9 +14,10 @@ void init_logging(bool production);
 
 /// Serves HTTP until SIGINT or SIGTERM, then drains and stops. With
 /// `LARDER_ADMIN_EMAIL` set, registers that person as the first platform
-/// admin; with `demo`, also gives them a demo tenant; in development,
-/// prints a sign-in link.
-int serve(const config& cfg, bool demo = false);
+/// admin; with `demo`, also gives them a demo tenant holding
+/// `demo_documents` as uploads; in development, prints a sign-in link.
+int serve(const config& cfg, bool demo = false,
+          const std::vector<std::filesystem::path>& demo_documents = {});
 
 /// Applies pending schema migrations as the owner role.
 int migrate(const config& cfg);

@@ -13,6 +13,12 @@ int main(int argc, char** argv) {
   bool demo = false;
   serve->add_flag("--demo", demo,
                   "give LARDER_ADMIN_EMAIL a demo tenant (development)");
+  std::vector<std::filesystem::path> demo_documents;
+  serve
+    ->add_option("--demo-document", demo_documents,
+                 "a sample invoice file the demo tenant starts with "
+                 "(repeatable)")
+    ->check(CLI::ExistingFile);
   auto* migrate =
     cli.add_subcommand("migrate", "apply pending database migrations");
   auto* verify = cli.add_subcommand(
@@ -54,7 +60,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (serve->parsed())
-    return larder::app::serve(*cfg, demo);
+    return larder::app::serve(*cfg, demo, demo_documents);
   if (migrate->parsed())
     return larder::app::migrate(*cfg);
   if (verify->parsed())

@@ -15,6 +15,15 @@
 
 namespace larder::extract {
 
+events::uuid document_invoice_id(const events::uuid& tenant,
+                                 std::string_view sha256, int generation) {
+  std::string name =
+    "larder.document:" + tenant.to_string() + ":" + std::string{sha256};
+  if (generation > 0)
+    name += ":" + std::to_string(generation);
+  return events::uuid::make_v8(name);
+}
+
 namespace fs = std::filesystem;
 
 namespace {

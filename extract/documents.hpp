@@ -20,6 +20,14 @@ bool write_file_durably(const std::filesystem::path& dir,
 /// fsyncs directory `dir`, making a rename or unlink in it durable.
 bool fsync_directory(const std::filesystem::path& dir);
 
+/// The invoice a stored document belongs to: the same bytes in the same
+/// tenant map to the same invoice id, so a second upload (or a retried one)
+/// finds the first instead of racing it. `generation` moves on past
+/// invoices that were deleted, so a deleted invoice's document can come
+/// back.
+events::uuid document_invoice_id(const events::uuid& tenant,
+                                 std::string_view sha256, int generation = 0);
+
 /// The documents people send, stored by content under the data directory:
 /// `<data dir>/documents/<tenant id>/<sha256 hex>` (DESIGN.md §9). No text a
 /// person supplied (a file name, a sender) ever reaches a path: the only

@@ -19,19 +19,6 @@ namespace {
 
 using domain::invoice_entity;
 
-/// A stored document keeps its invoice: the same bytes in the same tenant
-/// map to the same invoice id, so a second upload (or a retried one) finds
-/// the first instead of racing it. `generation` moves on past invoices that
-/// were deleted, so a deleted invoice's document can come back.
-events::uuid document_invoice_id(const events::uuid& tenant,
-                                 std::string_view sha256, int generation) {
-  std::string name =
-    "larder.document:" + tenant.to_string() + ":" + std::string{sha256};
-  if (generation > 0)
-    name += ":" + std::to_string(generation);
-  return events::uuid::make_v8(name);
-}
-
 constexpr int max_generations = 20;
 
 /// One file of an upload, as intake found it.
@@ -182,7 +169,7 @@ void receive(const call_ptr& c, const std::shared_ptr<upload_progress>& p,
              std::size_t i, int generation) {
   auto& item = p->job->items[i];
   auto tenant = p->job->tenant;
-  auto id = document_invoice_id(tenant, item.sha256, generation);
+  auto id = extract::document_invoice_id(tenant, item.sha256, generation);
   domain::receive_document cmd;
   cmd.invoice_id = id;
   cmd.source = domain::document_source::upload;
