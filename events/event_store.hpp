@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -121,6 +122,17 @@ class event_store {
   static log_batch read_log_in(pqxx::transaction_base& txn, log_position after,
                                std::size_t limit,
                                std::optional<uuid> tenant = std::nullopt);
+
+  /// Streams the log after `after` in fence order, as `read_log` would
+  /// return it batch by batch, through one binary COPY on a connection of
+  /// its own: PostgreSQL sends while `visit` works, so a whole-log reader
+  /// (a rebuild, an audit) runs at the speed of the slower side instead of
+  /// the sum of both. Stops after `limit` events (0: all the fence lets
+  /// through now). Returns where the next read starts. `visit` may move
+  /// from the event; an exception it throws ends the scan and propagates.
+  expected<log_position>
+  scan_log(log_position after, std::int64_t limit,
+           const std::function<void(recorded_event&)>& visit);
 
   /// Recomputes every hash chain (or one tenant's) and names the first event
   /// whose chain, hash or version sequence is wrong.

@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "events/event_store.hpp"
+#include "events/hash_chain.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace larder;
@@ -60,6 +61,30 @@ log_batch read_at_least(event_store& store, const std::string& admin_url,
                     << ": " << row[5].c_str();
   }
   return all;
+}
+
+/// Scans from `from` until `want` events arrived, each call asking for at
+/// most what is missing; like `read_at_least`, it keeps going while a
+/// writer elsewhere in the cluster holds the fence a moment.
+std::vector<recorded_event>
+scan_at_least(event_store& store, log_position& from, std::size_t want) {
+  std::vector<recorded_event> out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (out.size() < want && std::chrono::steady_clock::now() < deadline) {
+    auto next =
+      store.scan_log(from, static_cast<std::int64_t>(want - out.size()),
+                     [&](recorded_event& ev) {
+                       out.push_back(std::move(ev));
+                     });
+    if (!next) {
+      ADD_FAILURE() << next.error().message;
+      break;
+    }
+    if (*next == from)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    from = *next;
+  }
+  return out;
 }
 
 } // namespace
@@ -154,6 +179,87 @@ TEST(fence, batches_page_through_the_log_in_order_without_repeats) {
   for (const auto& ev : mine.events)
     EXPECT_EQ(ev.env.tenant_id, tenant);
   EXPECT_TRUE(store.read_log(mine.next, 100, tenant)->events.empty());
+}
+
+// The binary COPY scan is the same log as read_log, field for field: a
+// reader may use either. It holds at the fence like read_log, and stops at
+// its limit with the position to go on from.
+TEST(fence, a_scan_reads_the_same_log_as_read_log_and_holds_at_the_fence) {
+  test_database db;
+  event_store store{db.app_url()};
+  auto tenant = uuid::make_v7();
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store.append(
+      make_append("invoice-" + std::to_string(i), tenant, 0, genesis_hash, 2,
+                  R"({"note":"Crème brûlée \"maison\"\n","n":)"
+                    + std::to_string(i) + "}")));
+  auto read = read_at_least(store, db.superuser_url(), {}, 10);
+  ASSERT_EQ(read.events.size(), 10u);
+
+  log_position end;
+  auto scanned = scan_at_least(store, end, 10);
+  ASSERT_EQ(scanned.size(), 10u);
+  EXPECT_EQ(end, read.next);
+  for (std::size_t i = 0; i < scanned.size(); ++i) {
+    const auto &a = read.events[i], &b = scanned[i];
+    EXPECT_EQ(a.global_position, b.global_position);
+    EXPECT_EQ(a.transaction_id, b.transaction_id);
+    EXPECT_EQ(a.env.event_id, b.env.event_id);
+    EXPECT_EQ(a.env.tenant_id, b.env.tenant_id);
+    EXPECT_EQ(a.env.stream_id, b.env.stream_id);
+    EXPECT_EQ(a.env.stream_version, b.env.stream_version);
+    EXPECT_EQ(a.env.event_type, b.env.event_type);
+    EXPECT_EQ(a.env.schema_version, b.env.schema_version);
+    EXPECT_EQ(a.env.payload, b.env.payload);
+    EXPECT_EQ(a.env.metadata, b.env.metadata);
+    EXPECT_EQ(a.env.recorded_at, b.env.recorded_at);
+    EXPECT_EQ(a.prev_hash, b.prev_hash);
+    EXPECT_EQ(a.hash, b.hash);
+    // What the scan hands over still proves itself against the chain.
+    auto hash = chain_hash(b.prev_hash, b.env);
+    ASSERT_TRUE(hash);
+    EXPECT_EQ(*hash, b.hash);
+  }
+
+  // A limit stops the scan where the next one picks up.
+  log_position middle;
+  auto first = scan_at_least(store, middle, 4);
+  ASSERT_EQ(first.size(), 4u);
+  EXPECT_EQ(middle, (log_position{read.events[3].transaction_id,
+                                  read.events[3].global_position}));
+  auto rest = scan_at_least(store, middle, 6);
+  ASSERT_EQ(rest.size(), 6u);
+  EXPECT_EQ(rest.front().global_position, read.events[4].global_position);
+  EXPECT_EQ(middle, read.next);
+
+  // An open writer holds the scan back, as it holds read_log back.
+  pqxx::connection conn{db.app_url()};
+  pqxx::work open{conn};
+  std::vector<append_request> late = {
+    make_append("invoice-late", tenant, 0, genesis_hash)};
+  ASSERT_TRUE(event_store::append_in(open, late)[0]);
+  ASSERT_TRUE(
+    store.append(make_append("invoice-after", tenant, 0, genesis_hash)));
+  int passed = 0;
+  auto held = store.scan_log(read.next, 0, [&](recorded_event&) {
+    ++passed;
+  });
+  ASSERT_TRUE(held);
+  EXPECT_EQ(passed, 0) << "the scan passed an event while an older writer "
+                          "was still open";
+  EXPECT_EQ(*held, read.next);
+  open.abort();
+}
+
+TEST(fence, a_scan_of_an_unreachable_store_is_unavailable) {
+  event_store store{"host=127.0.0.1 port=1 connect_timeout=2"};
+  int seen = 0;
+  auto r = store.scan_log({}, 0, [&](recorded_event&) {
+    ++seen;
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::unavailable);
+  EXPECT_EQ(seen, 0);
 }
 
 namespace {
