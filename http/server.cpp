@@ -57,7 +57,14 @@ struct connection {
   // Answers in request order.
   std::uint64_t next_seq = 0;
   std::uint64_t next_to_write = 0;
-  std::map<std::uint64_t, std::pair<std::optional<response>, bool>> pending;
+  struct pending_answer {
+    std::optional<response> answer;
+    bool keep_alive = false;
+    /// When the handler was asked; an answer still missing
+    /// `handler_timeout` later is a 504 (checked on the broker's tick).
+    clock::time_point asked;
+  };
+  std::map<std::uint64_t, pending_answer> pending;
   std::map<std::uint64_t, bool> is_head;
 
   bool closing = false;
@@ -329,11 +336,11 @@ connection* by_serial(broker_ptr self, std::uint64_t serial) {
 void write_ready(broker_ptr self, connection& c) {
   while (!c.pending.empty()) {
     auto i = c.pending.begin();
-    if (i->first != c.next_to_write || !i->second.first)
+    if (i->first != c.next_to_write || !i->second.answer)
       break;
-    bool keep = i->second.second && !self->state.draining;
+    bool keep = i->second.keep_alive && !self->state.draining;
     bool head = c.is_head[i->first];
-    if (auto& res = *i->second.first; res.stream_owner && !head) {
+    if (auto& res = *i->second.answer; res.stream_owner && !head) {
       // The connection now belongs to the stream: what the client sends is
       // ignored (requests pipelined behind it are dropped), though still
       // read so that its closing is noticed, and it never idles out.
@@ -352,7 +359,7 @@ void write_ready(broker_ptr self, connection& c) {
       self->send(c.stream_owner, caf::join_atom_v, c.stream_token, c.serial);
       return;
     }
-    write_response(self, c, *i->second.first, head, !keep);
+    write_response(self, c, *i->second.answer, head, !keep);
     c.is_head.erase(i->first);
     c.pending.erase(i);
     ++c.next_to_write;
@@ -374,48 +381,55 @@ void refuse(broker_ptr self, connection& c, int status,
   auto seq = c.next_seq++;
   c.is_head[seq] = false;
   c.pending[seq] = {error_response(status, code_for_status(status), message),
-                    false};
+                    false, clock::now()};
   c.in_request = false;
   write_ready(self, c);
   // Nothing more is read from a connection that is being refused.
   c.closing = true;
 }
 
+/// The unanswered slot of request `seq` on the connection `hdl` had when
+/// it was asked (`serial`); null when that connection is gone or the
+/// request was already answered (by a 504 that went out, say).
+connection::pending_answer* pending_slot(broker_ptr self,
+                                         caf::io::connection_handle hdl,
+                                         std::uint64_t serial,
+                                         std::uint64_t seq) {
+  auto i = self->state.conns.find(hdl);
+  if (i == self->state.conns.end() || i->second->serial != serial)
+    return nullptr;
+  auto slot = i->second->pending.find(seq);
+  if (slot == i->second->pending.end() || slot->second.answer)
+    return nullptr;
+  return &slot->second;
+}
+
 void dispatch(broker_ptr self, connection& c, request req, bool keep_alive) {
   ++self->state.stats.requests;
   auto seq = c.next_seq++;
   c.is_head[seq] = req.method == "HEAD";
-  c.pending[seq] = {std::nullopt, keep_alive};
+  c.pending[seq] = {std::nullopt, keep_alive, clock::now()};
   auto hdl = c.handle;
   auto serial = c.serial;
-  self
-    ->request(self->state.handler, self->state.options.handler_timeout,
-              std::move(req))
+  // No CAF timeout: at tens of thousands of requests per second, a clock
+  // entry per request (kept for the whole timeout even once answered) cost
+  // the broker more than the request itself. `check_timeouts` answers 504
+  // for an answer still missing after `handler_timeout`.
+  self->request(self->state.handler, caf::infinite, std::move(req))
     .then(
       [self, hdl, seq, serial](response& res) {
-        auto i = self->state.conns.find(hdl);
-        if (i == self->state.conns.end() || i->second->serial != serial)
-          return;
-        i->second->pending[seq].first = std::move(res);
-        write_ready(self, *i->second);
+        if (auto* slot = pending_slot(self, hdl, serial, seq)) {
+          slot->answer = std::move(res);
+          write_ready(self, *self->state.conns[hdl]);
+        }
       },
       [self, hdl, seq, serial](const caf::error& err) {
-        auto i = self->state.conns.find(hdl);
-        if (i == self->state.conns.end() || i->second->serial != serial)
-          return;
-        bool timed_out = err == caf::sec::request_timeout;
-        if (timed_out)
-          ++self->state.stats.timeouts;
-        else
+        if (auto* slot = pending_slot(self, hdl, serial, seq)) {
           spdlog::error("http handler failed: {}", caf::to_string(err));
-        i->second->pending[seq].first =
-          timed_out ? error_response(504, "timeout",
-                                     "the server took too long to answer; "
-                                     "the outcome is unknown, check before "
-                                     "retrying")
-                    : error_response(503, "unavailable",
-                                     "the server cannot answer right now");
-        write_ready(self, *i->second);
+          slot->answer = error_response(503, "unavailable",
+                                        "the server cannot answer right now");
+          write_ready(self, *self->state.conns[hdl]);
+        }
       });
   if (c.pending.size() >= self->state.options.max_pipelined && c.reading) {
     c.reading = false;
@@ -459,6 +473,18 @@ void check_timeouts(broker_ptr self) {
   auto now = clock::now();
   const auto& o = self->state.options;
   for (auto& [hdl, c] : self->state.conns) {
+    bool overdue = false;
+    for (auto& [seq, slot] : c->pending)
+      if (!slot.answer && now - slot.asked > o.handler_timeout) {
+        ++self->state.stats.timeouts;
+        slot.answer = error_response(504, "timeout",
+                                     "the server took too long to answer; "
+                                     "the outcome is unknown, check before "
+                                     "retrying");
+        overdue = true;
+      }
+    if (overdue)
+      write_ready(self, *c);
     if (c->closing)
       continue;
     if (c->in_request) {

@@ -50,7 +50,8 @@ struct server_options {
   std::chrono::milliseconds request_timeout{60000};
   /// A keep-alive connection with nothing to do is closed after this.
   std::chrono::milliseconds idle_timeout{60000};
-  /// How long the handler may take before the client gets 504.
+  /// How long the handler may take before the client gets 504 (checked on
+  /// the broker's one-second tick, so up to a second later).
   std::chrono::milliseconds handler_timeout{30000};
   std::chrono::milliseconds drain_timeout{10000};
   /// Extra header lines (each "Name: value\r\n") on every response: the

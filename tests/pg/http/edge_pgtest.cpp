@@ -2,10 +2,15 @@
 // the limits that must hold when a client misbehaves.
 #include "tests/pg/http/http_fixture.hpp"
 
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <sstream>
+#include <thread>
 
+#include <pqxx/pqxx>
+
+#include "events/event_store.hpp"
 #include "http/api.hpp"
 
 using namespace larder;
@@ -270,6 +275,50 @@ TEST_F(http_edge, a_client_that_trickles_its_headers_is_cut_off) {
   EXPECT_EQ(res->status, 408);
   EXPECT_TRUE(slow.closed_by_peer(std::chrono::seconds(5)));
   // Others are served meanwhile and after.
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+// The broker bounds every answer itself. A writer left open holds the
+// read models back (the fence), so a list asked to wait for the position of
+// a command committed behind it waits its full 2 s for read-your-writes;
+// with a 300 ms handler timeout the client gets 504 at once, and the late
+// answer, when it comes, does not end up on the connection's next request.
+TEST_F(http_edge,
+       an_answer_that_takes_too_long_is_a_504_and_the_connection_goes_on) {
+  server.handler_timeout = std::chrono::milliseconds(300);
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-slow");
+  auto invoice = make_invoice(tenant).to_string();
+  pqxx::connection hold{db_.app_url()};
+  pqxx::work open{hold};
+  std::vector<events::append_request> held = {larder::testing::make_append(
+    "invoice-held", *events::uuid::parse(tenant), 0, events::genesis_hash)};
+  ASSERT_TRUE(events::event_store::append_in(open, held)[0]);
+  auto approved = call("POST", "/api/invoices/" + invoice + "/approve", &alice);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  auto at = approved.body.find("\"position\":");
+  ASSERT_NE(at, std::string::npos) << approved.body;
+  auto position = approved.body.substr(
+    at + 11, approved.body.find_first_of(",}", at + 11) - at - 11);
+
+  http_connection conn{port};
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(conn.send_raw("GET /api/invoices?after=" + position
+                            + " HTTP/1.1\r\nHost: x\r\nCookie: "
+                              "larder_session="
+                            + alice.cookie + "\r\n\r\n"));
+  auto slow = conn.read_answer(std::chrono::seconds(10));
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - started,
+            std::chrono::milliseconds(1900))
+    << "the 504 must not wait for the handler";
+  open.abort();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ASSERT_TRUE(conn.send_raw("GET /api/nope HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto next = conn.read_answer();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 404);
   EXPECT_EQ(call("GET", "/health").status, 200);
 }
 
