@@ -118,6 +118,36 @@ bool jsonb_text(std::string_view field, std::string& out) {
   return true;
 }
 
+/// `format_timestamp` of `unix_us` into `out`, without snprintf: this runs
+/// once per event of a whole-log read.
+void write_timestamp(std::int64_t unix_us, std::string& out) {
+  using namespace std::chrono;
+  sys_time<microseconds> t{microseconds{unix_us}};
+  auto day = floor<days>(t);
+  year_month_day ymd{day};
+  auto us = (t - day).count(); // microseconds into the day
+  char buf[27];
+  auto put = [&buf](int at, long long value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10)
+      buf[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, static_cast<int>(ymd.year()), 4);
+  buf[4] = '-';
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  buf[7] = '-';
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  buf[10] = 'T';
+  put(11, us / 3'600'000'000LL, 2);
+  buf[13] = ':';
+  put(14, us / 60'000'000LL % 60, 2);
+  buf[16] = ':';
+  put(17, us / 1'000'000LL % 60, 2);
+  buf[19] = '.';
+  put(20, us % 1'000'000LL, 6);
+  buf[26] = 'Z';
+  out.assign(buf, sizeof buf);
+}
+
 /// Decodes the row's 13 fields into `ev`.
 bool decode_row(copy_row& row, recorded_event& ev) {
   std::string_view f[scan_fields];
@@ -138,10 +168,8 @@ bool decode_row(copy_row& row, recorded_event& ev) {
   ev.env.stream_version = static_cast<std::int64_t>(version);
   ev.env.event_type.assign(f[6]);
   ev.env.schema_version = static_cast<std::int32_t>(schema);
-  auto unix_us = static_cast<std::int64_t>(at) + pg_epoch_unix_us;
-  ev.env.recorded_at =
-    format_timestamp(std::chrono::sys_time<std::chrono::microseconds>{
-      std::chrono::microseconds{unix_us}});
+  write_timestamp(static_cast<std::int64_t>(at) + pg_epoch_unix_us,
+                  ev.env.recorded_at);
   return true;
 }
 
@@ -180,6 +208,7 @@ event_store::scan_log(log_position after, std::int64_t limit,
   }
   log_position at = after;
   bool first = true;
+  recorded_event ev;
   for (;;) {
     char* raw = nullptr;
     int size = PQgetCopyData(conn.get(), &raw, 0);
@@ -199,7 +228,8 @@ event_store::scan_log(log_position after, std::int64_t limit,
                         "reading the event log failed: a short COPY row");
     if (fields == -1)
       continue; // the trailer; the end of data follows
-    recorded_event ev;
+    // One event reused row after row, so its strings keep their capacity
+    // (a visitor that moves from it only costs that reuse).
     if (fields != scan_fields || !decode_row(row, ev))
       return make_error(errc::unavailable,
                         "reading the event log failed: an unreadable row");
