@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/invoice/invoice.hpp"
+#include "events/pg_array.hpp"
 
 namespace larder::projections {
 
@@ -133,34 +134,11 @@ std::optional<error> buffer_event(job_batch& batch,
   return std::nullopt;
 }
 
-class pg_array_literal {
- public:
-  void add(std::string_view text) {
-    out_ += out_.empty() ? '{' : ',';
-    out_ += '"';
-    for (char c : text) {
-      if (c == '"' || c == '\\')
-        out_ += '\\';
-      out_ += c;
-    }
-    out_ += '"';
-  }
-  void add_null() {
-    out_ += out_.empty() ? "{NULL" : ",NULL";
-  }
-  std::string take() {
-    return out_.empty() ? std::string{"{}"} : std::move(out_) + '}';
-  }
-
- private:
-  std::string out_;
-};
-
 std::optional<error> flush_batch(pqxx::work& txn, job_batch& batch) {
-  pg_array_literal gone;
-  pg_array_literal in_ids, in_tenants, in_shas, in_media, in_states,
+  events::pg_array gone;
+  events::pg_array in_ids, in_tenants, in_shas, in_media, in_states,
     in_positions, in_times;
-  pg_array_literal up_ids, up_states, up_positions, up_times;
+  events::pg_array up_ids, up_states, up_positions, up_times;
   std::size_t deletes = 0, upserts = 0, updates = 0;
   for (const auto& [id, job] : batch.jobs) {
     if (job.removed || job.deleted_first) {
@@ -175,14 +153,14 @@ std::optional<error> flush_batch(pqxx::work& txn, job_batch& batch) {
       in_shas.add(job.sha256);
       in_media.add(job.media_type);
       in_states.add(job.state);
-      in_positions.add(std::to_string(*job.position));
+      in_positions.add(*job.position);
       in_times.add(job.not_before);
       ++upserts;
     } else if (!job.state.empty()) {
       up_ids.add(id);
       up_states.add(job.state);
       if (job.position) {
-        up_positions.add(std::to_string(*job.position));
+        up_positions.add(*job.position);
         up_times.add(job.not_before);
       } else {
         up_positions.add_null();
@@ -201,18 +179,6 @@ std::optional<error> flush_batch(pqxx::work& txn, job_batch& batch) {
     txn.exec_params(update_sql, up_ids.take(), up_states.take(),
                     up_positions.take(), up_times.take());
   return std::nullopt;
-}
-
-/// A PostgreSQL array literal of uuids (their text has no characters that
-/// need quoting).
-std::string uuid_array(const std::vector<events::uuid>& ids) {
-  std::string out = "{";
-  for (const auto& id : ids) {
-    if (out.size() > 1)
-      out += ',';
-    out += id.to_string();
-  }
-  return out + "}";
 }
 
 } // namespace
@@ -246,7 +212,10 @@ std::vector<extraction_job>
 due_extraction_jobs(pqxx::transaction_base& txn, std::size_t limit,
                     const std::vector<events::uuid>& busy) {
   std::vector<extraction_job> out;
-  for (const auto& row : txn.exec_params(due_sql, uuid_array(busy),
+  events::pg_array busy_ids;
+  for (const auto& id : busy)
+    busy_ids.add_unquoted(id.to_string());
+  for (const auto& row : txn.exec_params(due_sql, busy_ids.take(),
                                          static_cast<std::int64_t>(limit))) {
     extraction_job job;
     job.invoice_id = *events::uuid::parse(row[0].c_str());

@@ -15,6 +15,7 @@
 #include "actors/invoice/invoice.hpp"
 #include "actors/tenant/tenant.hpp"
 #include "actors/values/text.hpp"
+#include "events/pg_array.hpp"
 #include "projections/invoices.hpp"
 #include "projections/sql.hpp"
 
@@ -265,34 +266,18 @@ std::optional<std::vector<item_price>> decode_items(std::string_view text) {
 
 // -- PostgreSQL arrays --------------------------------------------------------
 
-/// Builds an array literal for `unnest`: elements quoted and escaped, NULL
-/// for absent ones.
-class sql_array {
+/// An array literal for `unnest` that also takes the domain's values
+/// (written unquoted) and optionals (NULL when absent).
+class sql_array : public events::pg_array {
  public:
-  void add(std::string_view text) {
-    open();
-    out_ += '"';
-    for (char c : text) {
-      if (c == '"' || c == '\\')
-        out_ += '\\';
-      out_ += c;
-    }
-    out_ += '"';
-  }
+  using pg_array::add;
 
   void add(const uuid& id) {
-    open();
-    out_ += id.to_string();
+    add_unquoted(id.to_string());
   }
 
   void add(bool flag) {
-    open();
-    out_ += flag ? "t" : "f";
-  }
-
-  void add(std::int64_t number) {
-    open();
-    out_ += std::to_string(number);
+    add_unquoted(flag ? "t" : "f");
   }
 
   void add(int number) {
@@ -300,13 +285,11 @@ class sql_array {
   }
 
   void add(decimal number) {
-    open();
-    out_ += number.to_string();
+    add_unquoted(number.to_string());
   }
 
   void add(const values::date& day) {
-    open();
-    out_ += day.to_string();
+    add_unquoted(day.to_string());
   }
 
   template <class T>
@@ -316,28 +299,6 @@ class sql_array {
     else
       add_null();
   }
-
-  void add_null() {
-    open();
-    out_ += "NULL";
-  }
-
-  bool empty() const {
-    return first_;
-  }
-
-  std::string str() const {
-    return first_ ? std::string{"{}"} : out_ + '}';
-  }
-
- private:
-  void open() {
-    out_ += first_ ? '{' : ',';
-    first_ = false;
-  }
-
-  std::string out_;
-  bool first_ = true;
 };
 
 /// The rows of one statement's `unnest`, one array per column; the
