@@ -1,7 +1,9 @@
 #include "actors/store_writer.hpp"
 
+#include <chrono>
 #include <deque>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -27,16 +29,25 @@ using committer_actor = caf::typed_actor<
 
 struct committer_state {
   std::unique_ptr<events::event_store> store;
+  std::shared_ptr<store_writer_stats> stats;
   static inline const char* name = "larder.store_committer";
 };
 
 committer_actor::behavior_type
 committer(committer_actor::stateful_pointer<committer_state> self,
-          std::string url) {
+          std::string url, std::shared_ptr<store_writer_stats> stats) {
   self->state.store = std::make_unique<events::event_store>(std::move(url));
+  self->state.stats = std::move(stats);
   return {
     [self](commit_atom, const std::vector<events::append_request>& batch) {
+      auto start = std::chrono::steady_clock::now();
       auto results = self->state.store->append_batch(batch);
+      self->state.stats->commit_micros.fetch_add(
+        static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start)
+            .count()),
+        std::memory_order_relaxed);
       std::vector<append_outcome> out(results.size());
       for (std::size_t i = 0; i < results.size(); ++i) {
         if (results[i]) {
@@ -47,6 +58,34 @@ committer(committer_actor::stateful_pointer<committer_state> self,
         }
       }
       return out;
+    },
+  };
+}
+
+// -- notifier: the wake-up after commits, on its own connection ------------
+
+/// Sends `event_store::notify_appended` per message. Detached and on its
+/// own connection, so the committers never hold PostgreSQL's notify lock.
+using notifier_actor =
+  caf::typed_actor<caf::replies_to<notify_atom>::with<bool>>;
+
+struct notifier_state {
+  std::unique_ptr<events::event_store> store;
+  static inline const char* name = "larder.store_notifier";
+};
+
+notifier_actor::behavior_type
+notifier(notifier_actor::stateful_pointer<notifier_state> self,
+         std::string url) {
+  self->state.store = std::make_unique<events::event_store>(std::move(url));
+  return {
+    [self](notify_atom) {
+      auto sent = self->state.store->notify_appended();
+      if (!sent)
+        spdlog::warn("store writer: the wake-up notification failed ({}); "
+                     "readers fall back to polling",
+                     sent.error().message);
+      return static_cast<bool>(sent);
     },
   };
 }
@@ -71,6 +110,11 @@ struct store_writer_state {
   std::deque<pending_append> pending;
   std::vector<committer_actor> committers;
   std::vector<bool> busy;
+  notifier_actor notifier;
+  /// A notification is on its way; `notify_again`: a batch committed since
+  /// it was sent, so one more follows it.
+  bool notify_in_flight = false;
+  bool notify_again = false;
   /// Streams in a batch that has not been answered yet.
   std::set<std::string, std::less<>> in_flight;
   bool flush_scheduled = false;
@@ -109,13 +153,16 @@ struct store_writer_state {
     return batch;
   }
 
-  void answer(std::vector<pending_append>& batch,
+  /// Answers every caller of `batch`; true when any append committed.
+  bool answer(std::vector<pending_append>& batch,
               std::vector<append_outcome>& outcomes) {
+    bool committed = false;
     auto& stats = *options.stats;
     stats.batches.fetch_add(1, std::memory_order_relaxed);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       auto& out = outcomes[i];
       if (out.code == 0) {
+        committed = true;
         stats.appends.fetch_add(1, std::memory_order_relaxed);
         stats.events.fetch_add(batch[i].event_count, std::memory_order_relaxed);
         batch[i].promise.deliver(std::move(out.result));
@@ -127,12 +174,39 @@ struct store_writer_state {
           to_caf_error(error{code, std::move(out.message)}));
       }
     }
+    return committed;
   }
 };
 
 using writer_pointer = store_writer_impl::stateful_pointer<store_writer_state>;
 
 void dispatch(writer_pointer self);
+
+/// Wakes the log's readers after a commit: one notification at a time, and
+/// the commits during one coalesce into the next, so there is always a
+/// notification sent after the last commit and never a queue of them.
+void wake_readers(writer_pointer self) {
+  auto& st = self->state;
+  if (st.notify_in_flight) {
+    st.notify_again = true;
+    return;
+  }
+  st.notify_in_flight = true;
+  auto sent = [self](auto&&...) {
+    auto& st = self->state;
+    st.notify_in_flight = false;
+    if (std::exchange(st.notify_again, false))
+      wake_readers(self);
+  };
+  self->request(st.notifier, st.options.commit_timeout, notify_atom_v)
+    .then(
+      [sent](bool) {
+        sent();
+      },
+      [sent](const caf::error&) {
+        sent();
+      });
+}
 
 /// Stops once everything accepted before the exit message is answered.
 void maybe_stop(writer_pointer self) {
@@ -141,6 +215,7 @@ void maybe_stop(writer_pointer self) {
     return;
   for (auto& c : st.committers)
     self->send_exit(c, caf::exit_reason::user_shutdown);
+  self->send_exit(st.notifier, caf::exit_reason::user_shutdown);
   self->quit(*st.stopping);
 }
 
@@ -185,7 +260,8 @@ void dispatch(writer_pointer self) {
                 std::move(requests))
       .then(
         [self, batch, done](std::vector<append_outcome>& outcomes) {
-          self->state.answer(*batch, outcomes);
+          if (self->state.answer(*batch, outcomes))
+            wake_readers(self);
           done();
         },
         [self, batch, done](const caf::error& e) {
@@ -209,9 +285,11 @@ store_writer_impl::behavior_type store_writer(writer_pointer self,
   for (std::size_t i = 0; i < std::max<std::size_t>(1, st.options.committers);
        ++i) {
     st.committers.push_back(self->spawn<caf::detached + caf::linked>(
-      committer, st.options.database_url));
+      committer, st.options.database_url, st.options.stats));
     st.busy.push_back(false);
   }
+  st.notifier =
+    self->spawn<caf::detached + caf::linked>(notifier, st.options.database_url);
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     // Drain: everything already accepted is committed and answered first.
     self->state.stopping = msg.reason;

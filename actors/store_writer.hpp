@@ -34,6 +34,8 @@ struct store_writer_stats {
   std::atomic<std::uint64_t> appends{0};
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> batches{0};
+  /// Microseconds the committers spent in their transactions, all batches.
+  std::atomic<std::uint64_t> commit_micros{0};
   std::atomic<std::uint64_t> conflicts{0};
   std::atomic<std::uint64_t> failures{0};
 };

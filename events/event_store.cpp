@@ -61,9 +61,6 @@ SELECT e.event_id, e.tenant_id, e.stream_id, e.stream_version, e.event_type,
             schema_version, payload, metadata, prev_hash, hash)
  WHERE e.stream_id IN (SELECT stream_id FROM moved
                        UNION ALL SELECT stream_id FROM created)
-   -- The wake-up hint, sent on commit; evaluated once, and whenever events
-   -- go in, so the batch needs no statement of its own for it.
-   AND (SELECT count(*) FROM (SELECT pg_notify('larder_events', '')) n) = 1
 RETURNING stream_id, global_position)sql";
 
 constexpr auto append_statement = "larder_append";
@@ -387,7 +384,26 @@ event_store::append_batch(std::span<const append_request> requests) {
 }
 
 expected<append_result> event_store::append(const append_request& request) {
-  return std::move(append_batch(std::span{&request, 1})[0]);
+  auto result = std::move(append_batch(std::span{&request, 1})[0]);
+  if (result)
+    notify_appended(); // a hint: a reader that misses it polls
+  return result;
+}
+
+expected<bool> event_store::notify_appended() {
+  try {
+    pqxx::nontransaction{conn()}.exec(std::string{"SELECT pg_notify('"}
+                                      + notify_channel + "', '')");
+    return true;
+  } catch (const pqxx::broken_connection& e) {
+    conn_.reset();
+    return make_error(errc::unavailable,
+                      std::string{"cannot reach PostgreSQL: "} + e.what());
+  } catch (const pqxx::failure& e) {
+    return make_error(errc::unavailable,
+                      std::string{"the wake-up notification failed: "}
+                        + e.what());
+  }
 }
 
 std::vector<recorded_event>

@@ -91,10 +91,20 @@ class event_store {
   /// Appends many requests in one transaction (group commit). Each request
   /// gets its own answer: a stale version is that request's `conflict` and
   /// does not fail the others. All `unavailable` when the database is.
+  /// Wakes no reader: whoever batches calls `notify_appended` after (the
+  /// store writer does, coalesced over its committers).
   std::vector<expected<append_result>>
   append_batch(std::span<const append_request> requests);
 
+  /// One request, committed, then `notify_appended` (for tools and tests).
   expected<append_result> append(const append_request& request);
+
+  /// Sends the wake-up hint on `notify_channel` in a transaction of its own.
+  /// Not inside the append: PostgreSQL serializes the commits of all
+  /// notifying transactions (each holds a database-wide lock from queuing
+  /// its notification until its commit is flushed), which made parallel
+  /// committers wait on one another.
+  expected<bool> notify_appended();
 
   /// The events of `stream_id` from `from_version` on, at most `limit`.
   expected<std::vector<recorded_event>>
@@ -145,7 +155,7 @@ class event_store {
   append_in(pqxx::transaction_base& txn,
             std::span<const append_request> requests);
 
-  /// The NOTIFY channel that wakes log readers after each commit.
+  /// The NOTIFY channel that wakes log readers after commits.
   static constexpr const char* notify_channel = "larder_events";
 
  private:

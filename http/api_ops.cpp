@@ -258,6 +258,12 @@ void metrics(const call_ptr& c) {
             w->events.load());
     counter(*out, "larder_store_batches_total", "Group commits.",
             w->batches.load());
+    family_header(*out, "larder_store_commit_seconds_total",
+                  "Time the committers spent in their transactions.",
+                  "counter");
+    *out += "larder_store_commit_seconds_total ";
+    *out += std::to_string(static_cast<double>(w->commit_micros.load()) / 1e6);
+    *out += '\n';
     counter(*out, "larder_store_conflicts_total",
             "Appends refused for a stale stream version.", w->conflicts.load());
     counter(*out, "larder_store_failures_total",

@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include <pqxx/connection>
+#include <pqxx/notification>
+
 #include "events/envelope.hpp"
 #include "events/event_store.hpp"
 
@@ -41,5 +44,16 @@ events::append_request
 make_append(const std::string& stream_id, const events::uuid& tenant,
             std::int64_t expected_version, const events::hash_bytes& head,
             std::size_t count = 1, const std::string& payload = R"({"n":1})");
+
+/// Listens on the event store's wake-up channel of `conn` and counts what
+/// arrives (`conn.await_notification` delivers).
+struct wake_up_counter : pqxx::notification_receiver {
+  explicit wake_up_counter(pqxx::connection& conn)
+    : pqxx::notification_receiver(conn, events::event_store::notify_channel) {}
+  void operator()(const std::string&, int) override {
+    ++count;
+  }
+  int count = 0;
+};
 
 } // namespace larder::testing

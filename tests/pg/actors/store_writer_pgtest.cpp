@@ -207,3 +207,61 @@ TEST_F(store_writer_test, shutdown_commits_and_answers_what_was_accepted) {
   self->wait_for(writer);
   EXPECT_EQ(count_events(db), n);
 }
+
+TEST_F(store_writer_test, commits_wake_the_log_readers_coalesced) {
+  pqxx::connection listener{db.app_url()};
+  larder::testing::wake_up_counter rx{listener};
+  store_writer_options opts;
+  opts.database_url = db.app_url();
+  auto stats = opts.stats;
+  auto writer = spawn_store_writer(sys, opts);
+  caf::scoped_actor self{sys};
+
+  // One append: its answer comes, and a wake-up follows it.
+  self
+    ->request(writer, 10s, append_atom_v,
+              make_append("invoice-w", tenant, 0, genesis_hash))
+    .receive([](const append_result&) {},
+             [](const caf::error& e) {
+               FAIL() << to_string(e);
+             });
+  for (int i = 0; i < 50 && rx.count == 0; ++i)
+    listener.await_notification(0, 100000);
+  EXPECT_EQ(rx.count, 1);
+
+  // Many callers: at least one wake-up after them, at most one per batch.
+  rx.count = 0;
+  auto batches_before = stats->batches.load();
+  constexpr int callers = 32;
+  for (int i = 0; i < callers; ++i)
+    sys.spawn(caller, writer, "invoice-x" + std::to_string(i), tenant, 10,
+              caf::actor{self});
+  int finished = 0;
+  self->receive_for(finished, callers)([](std::int64_t version) {
+    EXPECT_EQ(version, 10);
+  });
+  for (int i = 0; i < 50 && rx.count == 0; ++i)
+    listener.await_notification(0, 100000);
+  // Whatever else is on its way arrives within a second.
+  for (int i = 0; i < 10; ++i)
+    listener.await_notification(0, 100000);
+  EXPECT_GE(rx.count, 1);
+  EXPECT_LE(static_cast<std::uint64_t>(rx.count),
+            stats->batches.load() - batches_before);
+
+  // A batch that commits nothing wakes no one.
+  rx.count = 0;
+  self
+    ->request(writer, 10s, append_atom_v,
+              make_append("invoice-w", tenant, 0, genesis_hash))
+    .receive(
+      [](const append_result&) {
+        FAIL() << "stale append won";
+      },
+      [](const caf::error& e) {
+        EXPECT_EQ(from_caf_error(e).code, errc::conflict);
+      });
+  listener.await_notification(0, 500000);
+  EXPECT_EQ(rx.count, 0);
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}

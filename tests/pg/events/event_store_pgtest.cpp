@@ -232,13 +232,7 @@ TEST(event_store_down, an_unreachable_database_is_unavailable_with_a_reason) {
 
 TEST_F(event_store_test, each_commit_sends_a_wake_up_notification) {
   pqxx::connection listener{db.app_url()};
-  struct receiver : pqxx::notification_receiver {
-    using pqxx::notification_receiver::notification_receiver;
-    int count = 0;
-    void operator()(const std::string&, int) override {
-      ++count;
-    }
-  } rx{listener, event_store::notify_channel};
+  larder::testing::wake_up_counter rx{listener};
   ASSERT_TRUE(store.append(make_append("invoice-n", tenant, 0, genesis_hash)));
   listener.await_notification(5, 0);
   EXPECT_EQ(rx.count, 1);

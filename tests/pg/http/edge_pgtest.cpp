@@ -420,11 +420,12 @@ TEST_F(http_edge, ready_waits_for_the_projections_and_metrics_show_them) {
   auto metrics = call("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
   const auto& text = metrics.body;
-  for (auto family : {"larder_http_requests_total{route=\"GET /health\"",
-                      "larder_projection_position{projection=\"directory\"}",
-                      "larder_projection_lag_events{projection=\"directory\"}",
-                      "larder_entity_actors{type=\"invoice\"}",
-                      "larder_http_connections_open"})
+  for (auto family :
+       {"larder_http_requests_total{route=\"GET /health\"",
+        "larder_projection_position{projection=\"directory\"}",
+        "larder_projection_lag_events{projection=\"directory\"}",
+        "larder_entity_actors{type=\"invoice\"}", "larder_store_batches_total",
+        "larder_store_commit_seconds_total", "larder_http_connections_open"})
     EXPECT_NE(text.find(family), std::string::npos) << family;
   // Prometheus text format: each family declared once, its samples right
   // after its TYPE line and before the next family's HELP.
