@@ -35,8 +35,15 @@ constexpr int chunk = 25000;
 constexpr int paced_invoices = 5000;
 constexpr double paced_rate = 5000; // commands per second, all drivers
 
+/// The commands of one invoice's lifecycle, in order (bench::
+/// invoice_lifecycle).
+constexpr int lifecycle_steps = 4;
+constexpr const char* step_names[lifecycle_steps] = {
+  "receive (new stream)", "start extraction", "record extraction", "approve"};
+
 struct driver_report {
   std::vector<double> latencies_ms;
+  std::vector<double> step_ms[lifecycle_steps];
   int failures = 0;
   std::string first_failure;
 };
@@ -73,6 +80,8 @@ void send_next(caf::event_based_actor* self, std::shared_ptr<driver_state> st) {
         std::chrono::duration<double, std::milli> took =
           clock_type::now() - sent_at;
         st->report->latencies_ms.push_back(took.count());
+        if (st->step < lifecycle_steps)
+          st->report->step_ms[st->step].push_back(took.count());
         ++st->step;
         drive(self, st);
       },
@@ -128,6 +137,7 @@ struct run_result {
   double p99_ms = 0;
   int failures = 0;
   std::string first_failure;
+  std::vector<double> step_ms[lifecycle_steps];
 };
 
 run_result run_invoices(caf::actor_system& sys, caf::actor registry,
@@ -156,6 +166,9 @@ run_result run_invoices(caf::actor_system& sys, caf::actor registry,
   std::vector<double> all;
   for (auto& r : reports) {
     all.insert(all.end(), r->latencies_ms.begin(), r->latencies_ms.end());
+    for (int k = 0; k < lifecycle_steps; ++k)
+      out.step_ms[k].insert(out.step_ms[k].end(), r->step_ms[k].begin(),
+                            r->step_ms[k].end());
     out.failures += r->failures;
     if (out.first_failure.empty())
       out.first_failure = r->first_failure;
@@ -212,14 +225,38 @@ int main() {
   std::printf("  ratio commands / raw appends           : %10.2f  (target >= "
               "0.60)\n",
               commands / raw.events_per_s);
+  std::printf("  settled (VACUUM ANALYZE, CHECKPOINT) in  : %10.1f s\n",
+              db.settle());
   auto pace = std::chrono::duration_cast<clock_type::duration>(
     std::chrono::duration<double>(drivers / paced_rate));
+  auto batches_before = stats->batches.load();
+  auto appends_before = stats->appends.load();
+  auto micros_before = stats->commit_micros.load();
+  auto wal_before = db.wal_position();
   auto paced = run_invoices(sys, registry, tenant, total_invoices,
                             total_invoices + paced_invoices, pace);
+  auto paced_batches = stats->batches.load() - batches_before;
+  auto paced_appends = stats->appends.load() - appends_before;
+  auto paced_micros = stats->commit_micros.load() - micros_before;
+  auto paced_wal = db.wal_position() - wal_before;
   std::printf("  paced at %.0f commands/s: achieved %s/s, p50 %.1f ms, p99 "
               "%.1f ms  (target p99 < 20 ms)\n",
               paced_rate, bench::grouped(paced.commands_per_s).c_str(),
               paced.p50_ms, paced.p99_ms);
+  auto per_batch = [&](std::uint64_t x) {
+    return paced_batches
+             ? static_cast<double>(x) / static_cast<double>(paced_batches)
+             : 0.0;
+  };
+  std::printf("    %llu transactions, %.1f appends, %.2f ms and %.0f KiB of "
+              "WAL each\n",
+              static_cast<unsigned long long>(paced_batches),
+              per_batch(paced_appends), per_batch(paced_micros) / 1000,
+              per_batch(paced_wal) / 1024);
+  for (int k = 0; k < lifecycle_steps; ++k)
+    std::printf("    %-38s p50 %5.1f ms, p99 %5.1f ms\n", step_names[k],
+                bench::percentile(paced.step_ms[k], 50),
+                bench::percentile(paced.step_ms[k], 99));
   std::printf("  resident memory after %d invoices touched: %.1f MiB (peak "
               "%.1f MiB)\n",
               total_invoices + paced_invoices, bench::current_rss_mib(),

@@ -1,6 +1,7 @@
 #include "bench/support/bench_database.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include <pqxx/pqxx>
 #include <sys/resource.h>
@@ -32,6 +34,11 @@ bench_database::bench_database(const std::string& name) : name_(name) {
 }
 
 bench_database::~bench_database() {
+  if (const char* keep = std::getenv("LARDER_BENCH_KEEP");
+      keep != nullptr && std::string_view{keep} == "1") {
+    std::fprintf(stderr, "kept database %s\n", name_.c_str());
+    return;
+  }
   try {
     pqxx::connection admin{prefix_ + " user=postgres dbname=postgres"};
     pqxx::nontransaction{admin}.exec("DROP DATABASE IF EXISTS " + name_
@@ -39,6 +46,22 @@ bench_database::~bench_database() {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "could not drop %s: %s\n", name_.c_str(), e.what());
   }
+}
+
+double bench_database::settle() const {
+  auto start = std::chrono::steady_clock::now();
+  pqxx::connection conn{prefix_ + " user=postgres dbname=" + name_};
+  pqxx::nontransaction{conn}.exec("VACUUM (ANALYZE)");
+  pqxx::nontransaction{conn}.exec("CHECKPOINT");
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+    .count();
+}
+
+std::uint64_t bench_database::wal_position() const {
+  pqxx::connection conn{prefix_ + " user=postgres dbname=" + name_};
+  return pqxx::nontransaction{conn}
+    .exec("SELECT pg_current_wal_insert_lsn() - '0/0'")[0][0]
+    .as<std::uint64_t>();
 }
 
 std::string bench_database::app_url() const {

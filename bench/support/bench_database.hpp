@@ -7,7 +7,8 @@
 namespace larder::bench {
 
 /// A fresh, migrated database on the cluster named by LARDER_BENCH_PG
-/// ("host=… port=…", as `./dev bench` exports), dropped on destruction.
+/// ("host=… port=…", as `./dev bench` exports), dropped on destruction
+/// unless LARDER_BENCH_KEEP=1 (to look into it after a run).
 class bench_database {
  public:
   explicit bench_database(const std::string& name);
@@ -18,6 +19,17 @@ class bench_database {
 
   std::string app_url() const;
   std::string owner_url() const;
+
+  /// Vacuums and analyzes the whole database, then checkpoints the cluster,
+  /// so a measurement that follows a bulk load does not also time the
+  /// maintenance that load left behind (autovacuum of the grown tables, the
+  /// first writes to each page after a checkpoint). Returns the seconds it
+  /// took.
+  double settle() const;
+
+  /// The cluster's current WAL insert position in bytes: the difference
+  /// of two is the WAL written between them.
+  std::uint64_t wal_position() const;
 
  private:
   std::string prefix_;
