@@ -285,6 +285,30 @@ caf::actor find_or_spawn(registry_pointer<Entity> self,
   return target;
 }
 
+/// Idle actors passivated per message: a sweep that finds more sends
+/// itself the rest, so commands queued meanwhile are not held up behind
+/// hundreds of passivations (and their actors' clean-up) at once.
+inline constexpr std::size_t sweep_chunk = 64;
+
+/// Passivates up to `sweep_chunk` of the actors idle for `idle_after`.
+template <class Entity>
+void sweep_some(registry_pointer<Entity> self) {
+  auto& st = self->state;
+  auto cutoff = std::chrono::steady_clock::now() - st.options.idle_after;
+  for (std::size_t n = 0; !st.lru.empty() && st.lru.back().last_used < cutoff;
+       ++n) {
+    if (n == sweep_chunk) {
+      self->send(self, sweep_atom_v, true);
+      return;
+    }
+    auto& oldest = st.lru.back();
+    self->send(oldest.actor, passivate_atom_v);
+    self->demonitor(oldest.actor);
+    st.index.erase(oldest.stream_id);
+    st.lru.pop_back();
+  }
+}
+
 template <class Entity>
 caf::behavior registry(registry_pointer<Entity> self, entity_services services,
                        registry_options options) {
@@ -322,16 +346,11 @@ caf::behavior registry(registry_pointer<Entity> self, entity_services services,
       return self->delegate(target, caf::get_atom_v, stream_id, std::move(ctx));
     },
     [self, sweep_every](sweep_atom) {
-      auto& st = self->state;
-      auto cutoff = std::chrono::steady_clock::now() - st.options.idle_after;
-      while (!st.lru.empty() && st.lru.back().last_used < cutoff) {
-        auto& oldest = st.lru.back();
-        self->send(oldest.actor, passivate_atom_v);
-        self->demonitor(oldest.actor);
-        st.index.erase(oldest.stream_id);
-        st.lru.pop_back();
-      }
+      sweep_some(self);
       self->delayed_send(self, sweep_every, sweep_atom_v);
+    },
+    [self](sweep_atom, bool) {
+      sweep_some(self); // the rest of a sweep
     },
     [self](caf::get_atom) {
       return std::make_tuple(static_cast<std::uint64_t>(self->state.lru.size()),

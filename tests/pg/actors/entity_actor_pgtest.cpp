@@ -302,6 +302,28 @@ TEST(entity_actor, a_passivated_actor_reloads_to_the_same_state) {
   EXPECT_EQ(n.alive_and_spawned().second, spawned_before + 1);
 }
 
+TEST(entity_actor, a_sweep_passivates_every_idle_actor_in_chunks) {
+  test_database db;
+  registry_options opts;
+  opts.idle_after = 2s;
+  node n{db, opts};
+  auto tenant = events::uuid::make_v7();
+  // More than one sweep message takes (sweep_chunk), all idle at once.
+  constexpr int streams = 3 * 64 + 10;
+  for (int i = 0; i < streams; ++i)
+    ASSERT_TRUE(
+      n.send("counter-" + std::to_string(i), counter::create{}, tenant));
+  EXPECT_GT(n.alive_and_spawned().first, 64u);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (n.alive_and_spawned().first != 0
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(n.alive_and_spawned().first, 0u);
+  auto again = n.send("counter-7", counter::add{2}, tenant);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->state.total, 2);
+}
+
 TEST(entity_actor, live_actors_stay_under_the_cap) {
   test_database db;
   registry_options opts;
