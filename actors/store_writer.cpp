@@ -1,5 +1,6 @@
 #include "actors/store_writer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <set>
@@ -94,8 +95,8 @@ notifier(notifier_actor::stateful_pointer<notifier_state> self,
 // --------------------------
 
 /// The writer's full interface: the public one plus its own flush tick.
-using store_writer_impl =
-  store_writer_actor::extend<caf::reacts_to<flush_atom>>;
+using store_writer_impl = store_writer_actor::extend<caf::reacts_to<flush_atom>,
+                                                     caf::reacts_to<tick_atom>>;
 
 struct pending_append {
   events::append_request request;
@@ -110,6 +111,11 @@ struct store_writer_state {
   std::deque<pending_append> pending;
   std::vector<committer_actor> committers;
   std::vector<bool> busy;
+  /// Per committer: the batch it runs, since when, and whether its callers
+  /// were already told `timeout` (its answer, when it comes, is dropped).
+  std::vector<std::shared_ptr<std::vector<pending_append>>> running;
+  std::vector<std::chrono::steady_clock::time_point> started;
+  std::vector<bool> timed_out;
   notifier_actor notifier;
   /// A notification is on its way; `notify_again`: a batch committed since
   /// it was sent, so one more follows it.
@@ -181,6 +187,7 @@ struct store_writer_state {
 using writer_pointer = store_writer_impl::stateful_pointer<store_writer_state>;
 
 void dispatch(writer_pointer self);
+void maybe_stop(writer_pointer self);
 
 /// Wakes the log's readers after a commit: one notification at a time, and
 /// the commits during one coalesce into the next, so there is always a
@@ -198,7 +205,9 @@ void wake_readers(writer_pointer self) {
     if (std::exchange(st.notify_again, false))
       wake_readers(self);
   };
-  self->request(st.notifier, st.options.commit_timeout, notify_atom_v)
+  // No timeout (see dispatch): a notifier stuck on a dead connection only
+  // leaves readers to their polling.
+  self->request(st.notifier, caf::infinite, notify_atom_v)
     .then(
       [sent](bool) {
         sent();
@@ -206,6 +215,36 @@ void wake_readers(writer_pointer self) {
       [sent](const caf::error&) {
         sent();
       });
+}
+
+/// Tells the callers of a batch that has run past `commit_timeout` that
+/// its outcome is unknown. The committer stays busy (nothing queues behind
+/// a statement that does not return); its streams are free again, and a
+/// caller that retries at the same version sees `conflict` if it landed.
+void check_commit_deadlines(writer_pointer self) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  for (std::size_t c = 0; c < st.committers.size(); ++c) {
+    if (!st.busy[c] || st.timed_out[c] || !st.running[c]
+        || now - st.started[c] < st.options.commit_timeout)
+      continue;
+    st.timed_out[c] = true;
+    auto& batch = *st.running[c];
+    spdlog::error("store writer: a batch of {} appends has not committed "
+                  "after {} s; its callers are told the outcome is unknown",
+                  batch.size(), st.options.commit_timeout.count());
+    std::vector<append_outcome> outcomes(
+      batch.size(),
+      append_outcome{static_cast<std::uint8_t>(errc::timeout),
+                     "the append did not finish in time; its outcome is "
+                     "unknown",
+                     {}});
+    st.answer(batch, outcomes);
+    for (auto& p : batch)
+      st.in_flight.erase(p.stream_id);
+  }
+  dispatch(self);
+  maybe_stop(self);
 }
 
 /// Stops once everything accepted before the exit message is answered.
@@ -229,8 +268,12 @@ void dispatch(writer_pointer self) {
        ++c) {
     if (st.busy[c])
       continue;
-    bool any_busy =
-      std::find(st.busy.begin(), st.busy.end(), true) != st.busy.end();
+    // A committer past its deadline does not count: waiting for a batch
+    // worth a transaction would otherwise hold a lone append for as long
+    // as that statement hangs.
+    bool any_busy = false;
+    for (std::size_t k = 0; k < st.busy.size(); ++k)
+      any_busy = any_busy || (st.busy[k] && !st.timed_out[k]);
     if (any_busy && !st.stopping
         && st.pending.size() < st.options.min_parallel_batch)
       break;
@@ -247,24 +290,36 @@ void dispatch(writer_pointer self) {
       requests.push_back(std::move(p.request));
     }
     st.busy[c] = true;
+    st.running[c] = batch;
+    st.started[c] = std::chrono::steady_clock::now();
+    st.timed_out[c] = false;
     auto done = [self, batch, c] {
       auto& st = self->state;
       st.busy[c] = false;
-      for (auto& p : *batch)
-        st.in_flight.erase(p.stream_id);
+      st.running[c] = nullptr;
+      if (!st.timed_out[c])
+        for (auto& p : *batch)
+          st.in_flight.erase(p.stream_id);
       dispatch(self);
       maybe_stop(self);
     };
+    // No CAF timeout: CAF 0.17 keeps a request's timeout in its clock until
+    // it fires, answered or not, which at hundreds of batches a second held
+    // megabytes for a minute. The writer's tick enforces commit_timeout.
     self
-      ->request(st.committers[c], st.options.commit_timeout, commit_atom_v,
+      ->request(st.committers[c], caf::infinite, commit_atom_v,
                 std::move(requests))
       .then(
-        [self, batch, done](std::vector<append_outcome>& outcomes) {
-          if (self->state.answer(*batch, outcomes))
+        [self, batch, done, c](std::vector<append_outcome>& outcomes) {
+          if (!self->state.timed_out[c] && self->state.answer(*batch, outcomes))
             wake_readers(self);
           done();
         },
-        [self, batch, done](const caf::error& e) {
+        [self, batch, done, c](const caf::error& e) {
+          if (self->state.timed_out[c]) {
+            done();
+            return;
+          }
           auto err = from_caf_error(e);
           spdlog::error("store writer: a batch of {} appends failed: {}",
                         batch->size(), err.message);
@@ -278,6 +333,13 @@ void dispatch(writer_pointer self) {
   }
 }
 
+/// How often the writer looks for batches past their deadline.
+std::chrono::milliseconds tick_interval(const store_writer_options& o) {
+  return std::clamp<std::chrono::milliseconds>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(o.commit_timeout) / 4,
+    std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+}
+
 store_writer_impl::behavior_type store_writer(writer_pointer self,
                                               store_writer_options options) {
   auto& st = self->state;
@@ -287,9 +349,13 @@ store_writer_impl::behavior_type store_writer(writer_pointer self,
     st.committers.push_back(self->spawn<caf::detached + caf::linked>(
       committer, st.options.database_url, st.options.stats));
     st.busy.push_back(false);
+    st.running.push_back(nullptr);
+    st.started.emplace_back();
+    st.timed_out.push_back(false);
   }
   st.notifier =
     self->spawn<caf::detached + caf::linked>(notifier, st.options.database_url);
+  self->delayed_send(self, tick_interval(st.options), tick_atom_v);
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     // Drain: everything already accepted is committed and answered first.
     self->state.stopping = msg.reason;
@@ -313,6 +379,10 @@ store_writer_impl::behavior_type store_writer(writer_pointer self,
     [self](flush_atom) {
       self->state.flush_scheduled = false;
       dispatch(self);
+    },
+    [self](tick_atom) {
+      check_commit_deadlines(self);
+      self->delayed_send(self, tick_interval(self->state.options), tick_atom_v);
     },
   };
 }

@@ -265,3 +265,69 @@ TEST_F(store_writer_test, commits_wake_the_log_readers_coalesced) {
   EXPECT_EQ(rx.count, 0);
   self->send_exit(writer, caf::exit_reason::user_shutdown);
 }
+
+TEST_F(store_writer_test,
+       a_commit_past_its_deadline_is_a_timeout_and_the_rest_goes_on) {
+  store_writer_options opts;
+  opts.database_url = db.app_url();
+  opts.commit_timeout = 1s;
+  auto writer = spawn_store_writer(sys, opts);
+  caf::scoped_actor self{sys};
+  append_result created;
+  self
+    ->request(writer, 10s, append_atom_v,
+              make_append("invoice-h", tenant, 0, genesis_hash))
+    .receive(
+      [&](const append_result& r) {
+        created = r;
+      },
+      [](const caf::error& e) {
+        FAIL() << to_string(e);
+      });
+
+  // Another session holds the stream's row: the next append to it waits.
+  pqxx::connection holder{db.app_url()};
+  pqxx::work hold{holder};
+  hold.exec(
+    "SELECT 1 FROM es.streams WHERE stream_id = 'invoice-h' FOR UPDATE");
+  auto asked = std::chrono::steady_clock::now();
+  self
+    ->request(writer, 10s, append_atom_v,
+              make_append("invoice-h", tenant, 1, created.head))
+    .receive(
+      [](const append_result&) {
+        FAIL() << "a blocked append won";
+      },
+      [](const caf::error& e) {
+        EXPECT_EQ(from_caf_error(e).code, errc::timeout);
+      });
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 5s);
+
+  // Meanwhile the other committers go on.
+  self
+    ->request(writer, 10s, append_atom_v,
+              make_append("invoice-i", tenant, 0, genesis_hash))
+    .receive(
+      [](const append_result& r) {
+        EXPECT_EQ(r.version, 1);
+      },
+      [](const caf::error& e) {
+        FAIL() << to_string(e);
+      });
+
+  // Released, the append whose outcome was unknown lands; a retry at the
+  // same version is then a conflict, never a second event.
+  hold.abort();
+  self
+    ->request(writer, 10s, append_atom_v,
+              make_append("invoice-h", tenant, 1, created.head))
+    .receive(
+      [](const append_result&) {
+        FAIL() << "appended twice";
+      },
+      [](const caf::error& e) {
+        EXPECT_EQ(from_caf_error(e).code, errc::conflict);
+      });
+  EXPECT_EQ(count_events(db), 3);
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
