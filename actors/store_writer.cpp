@@ -311,7 +311,15 @@ void dispatch(writer_pointer self) {
                 std::move(requests))
       .then(
         [self, batch, done, c](std::vector<append_outcome>& outcomes) {
-          if (!self->state.timed_out[c] && self->state.answer(*batch, outcomes))
+          // A batch whose callers were told `timeout` may still have
+          // committed: its readers are woken all the same.
+          bool committed = self->state.timed_out[c]
+                             ? std::any_of(outcomes.begin(), outcomes.end(),
+                                           [](const append_outcome& o) {
+                                             return o.code == 0;
+                                           })
+                             : self->state.answer(*batch, outcomes);
+          if (committed)
             wake_readers(self);
           done();
         },
