@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/values/text.hpp"
+#include "events/pg_array.hpp"
 #include "projections/sql.hpp"
 #include "projections/suppliers.hpp"
 
@@ -353,34 +354,24 @@ constexpr auto extraction_cost_sql =
 /// Array literals for `unnest`, a column each, every element quoted.
 class array_columns {
  public:
-  explicit array_columns(std::size_t columns) : text_(columns, "{") {}
+  explicit array_columns(std::size_t columns) : columns_(columns) {}
 
   void add(std::initializer_list<std::string_view> row) {
     std::size_t i = 0;
-    for (auto value : row) {
-      auto& out = text_.at(i++);
-      out += out.size() > 1 ? ",\"" : "\"";
-      for (char ch : value) {
-        if (ch == '"' || ch == '\\')
-          out += '\\';
-        out += ch;
-      }
-      out += '"';
-    }
-    ++rows_;
+    for (auto value : row)
+      columns_.at(i++).add(value);
   }
 
   bool empty() const {
-    return rows_ == 0;
+    return columns_.empty() || columns_.front().empty();
   }
 
   std::string operator[](std::size_t i) const {
-    return text_.at(i) + "}";
+    return columns_.at(i).str();
   }
 
  private:
-  std::vector<std::string> text_;
-  std::size_t rows_ = 0;
+  std::vector<events::pg_array> columns_;
 };
 
 /// One row for COPY, its fields in the order of the stream's columns; NULL
