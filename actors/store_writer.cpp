@@ -110,9 +110,9 @@ struct store_writer_state {
   store_writer_options options;
   std::deque<pending_append> pending;
   std::vector<committer_actor> committers;
-  std::vector<bool> busy;
-  /// Per committer: the batch it runs, since when, and whether its callers
-  /// were already told `timeout` (its answer, when it comes, is dropped).
+  /// Per committer: the batch it runs (null while it is idle), since when,
+  /// and whether its callers were already told `timeout` (its answer, when
+  /// it comes, is dropped).
   std::vector<std::shared_ptr<std::vector<pending_append>>> running;
   std::vector<std::chrono::steady_clock::time_point> started;
   std::vector<bool> timed_out;
@@ -225,7 +225,7 @@ void check_commit_deadlines(writer_pointer self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
   for (std::size_t c = 0; c < st.committers.size(); ++c) {
-    if (!st.busy[c] || st.timed_out[c] || !st.running[c]
+    if (!st.running[c] || st.timed_out[c]
         || now - st.started[c] < st.options.commit_timeout)
       continue;
     st.timed_out[c] = true;
@@ -266,14 +266,14 @@ void dispatch(writer_pointer self) {
   auto& st = self->state;
   for (std::size_t c = 0; c < st.committers.size() && !st.pending.empty();
        ++c) {
-    if (st.busy[c])
+    if (st.running[c])
       continue;
     // A committer past its deadline does not count: waiting for a batch
     // worth a transaction would otherwise hold a lone append for as long
     // as that statement hangs.
     bool any_busy = false;
-    for (std::size_t k = 0; k < st.busy.size(); ++k)
-      any_busy = any_busy || (st.busy[k] && !st.timed_out[k]);
+    for (std::size_t k = 0; k < st.running.size(); ++k)
+      any_busy = any_busy || (st.running[k] && !st.timed_out[k]);
     if (any_busy && !st.stopping
         && st.pending.size() < st.options.min_parallel_batch)
       break;
@@ -289,13 +289,11 @@ void dispatch(writer_pointer self) {
       // Moved, not copied: the payloads are most of a batch's bytes.
       requests.push_back(std::move(p.request));
     }
-    st.busy[c] = true;
     st.running[c] = batch;
     st.started[c] = std::chrono::steady_clock::now();
     st.timed_out[c] = false;
     auto done = [self, batch, c] {
       auto& st = self->state;
-      st.busy[c] = false;
       st.running[c] = nullptr;
       if (!st.timed_out[c])
         for (auto& p : *batch)
@@ -356,7 +354,6 @@ store_writer_impl::behavior_type store_writer(writer_pointer self,
        ++i) {
     st.committers.push_back(self->spawn<caf::detached + caf::linked>(
       committer, st.options.database_url, st.options.stats));
-    st.busy.push_back(false);
     st.running.push_back(nullptr);
     st.started.emplace_back();
     st.timed_out.push_back(false);
