@@ -1,5 +1,7 @@
 #include "app/commands.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -321,36 +323,44 @@ int projections_rebuild(const config& cfg, const std::string& name) {
                   name, known);
     return 2;
   }
-  std::int64_t total = 0;
-  double seconds = 0;
-  for (auto& m : chosen) {
-    auto model_name = m.name;
-    spdlog::info("rebuilding {} ...", model_name);
-    std::int64_t next_note = 100000;
-    auto done = projections::rebuild(
-      cfg.migrate_url, std::move(m), catalog, [&](std::int64_t consumed) {
-        if (consumed >= next_note) {
-          spdlog::info("  {}: {} events", model_name, consumed);
-          next_note += 100000;
-        }
-      });
-    if (!done) {
-      spdlog::error("projections rebuild {}: {}", model_name,
-                    done.error().message);
-      return 1;
-    }
-    spdlog::info("rebuilt {}: {} events in {:.2f} s ({:.0f} events/s)",
-                 done->name, done->events, done->seconds,
-                 done->seconds > 0 ? done->events / done->seconds : 0.0);
-    total += done->events;
-    seconds += done->seconds;
+  std::vector<std::string> names;
+  std::string listed;
+  for (const auto& m : chosen) {
+    names.push_back(m.name);
+    listed += (listed.empty() ? "" : ", ") + m.name;
   }
-  if (chosen.size() > 1)
-    spdlog::info("rebuilt {} projections: {} events in {:.2f} s ({:.0f} "
+  spdlog::info("rebuilding {} ...", listed);
+  std::int64_t next_note = 100000;
+  auto started = std::chrono::steady_clock::now();
+  auto results = projections::rebuild_all(
+    cfg.migrate_url, std::move(chosen), catalog, [&](std::int64_t read) {
+      if (read >= next_note) {
+        spdlog::info("  {} events read", read);
+        next_note += 100000;
+      }
+    });
+  std::int64_t events = 0;
+  int failed = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& done = results[i];
+    if (!done) {
+      spdlog::error("projections rebuild {}: {}", names[i],
+                    done.error().message);
+      ++failed;
+      continue;
+    }
+    spdlog::info("rebuilt {}: {} events, swapped in after {:.2f} s", done->name,
+                 done->events, done->seconds);
+    events = std::max(events, done->events);
+  }
+  std::chrono::duration<double> took =
+    std::chrono::steady_clock::now() - started;
+  if (results.size() > 1 && failed == 0)
+    spdlog::info("rebuilt {} projections from {} events in {:.2f} s ({:.0f} "
                  "events/s)",
-                 chosen.size(), total, seconds,
-                 seconds > 0 ? total / seconds : 0.0);
-  return 0;
+                 results.size(), events, took.count(),
+                 took.count() > 0 ? events / took.count() : 0.0);
+  return failed == 0 ? 0 : 1;
 }
 
 int serve(const config& cfg, bool demo,

@@ -42,21 +42,38 @@ struct rebuild_report {
 };
 
 /// Rebuilds `model` from the start of the log into a fresh copy of its
-/// schema (`<schema>_rebuild`: every table copied empty with its indexes and
-/// grants), while the live tables keep serving queries and the live runner
-/// keeps applying. When the copy has caught up, one transaction locks the
+/// schema (`<schema>_rebuild`: every table copied empty with its columns,
+/// defaults, constraints and grants, every index under its live name),
+/// while the live tables keep serving queries and the live runner keeps
+/// applying. The copy is filled without the indexes that `apply` does not
+/// look rows up by (`read_model::indexes_for_apply`); they are built, and
+/// the copy analyzed, once it has caught up. Then one transaction locks the
 /// live checkpoint (pausing the live runner), lets the copy apply whatever
 /// is left, renames the schemas, moves the live checkpoint to the copy's
 /// position and drops the old tables: readers see the old tables or the
-/// new, never a mix.
+/// new, never a mix. A rebuild that fails drops its copy.
 ///
 /// Needs the owner's URL (`LARDER_MIGRATE_URL`): it creates and renames
 /// schemas. Only models with a `schema` can be rebuilt. `progress` is told
-/// the events consumed so far after each batch.
+/// how many events of the log have been read so far, after each batch.
 expected<rebuild_report>
 rebuild(const std::string& owner_url, read_model model,
         std::shared_ptr<const events::catalog> catalog,
         std::function<void(std::int64_t)> progress = {},
         std::size_t batch = 5000);
+
+/// `rebuild` of several models at once, reading the log once for all of
+/// them: one thread streams the log (`event_store::scan_log`) in batches of
+/// `batch` events to one thread per model, each applying on its own
+/// connection, so the models are applied in parallel and no model waits
+/// for its own reads. Each model then reads what arrived meanwhile by
+/// itself and swaps its copy in when it is ready. A model that fails (a
+/// poison event, say) fails alone; the others are rebuilt. Results are in
+/// the order of `models`.
+std::vector<expected<rebuild_report>>
+rebuild_all(const std::string& owner_url, std::vector<read_model> models,
+            std::shared_ptr<const events::catalog> catalog,
+            std::function<void(std::int64_t)> progress = {},
+            std::size_t batch = 5000);
 
 } // namespace larder::projections

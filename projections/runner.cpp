@@ -109,7 +109,36 @@ projection_runner::connection_holder& projection_runner::conn() {
 // -- batches ------------------------------------------------------------------
 
 expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
-  auto done = apply_batch(limit);
+  events::log_batch read;
+  return note_outcome(apply_batch(
+    [&](pqxx::work& txn, events::log_position at) -> expected<batch_view> {
+      read = events::event_store::read_log_in(txn, at, limit);
+      for (auto& ev : read.events)
+        if (model_.event_types.contains(ev.env.event_type))
+          if (auto up = catalog_->upcast(ev.env); !up)
+            return poison(ev, up.error().code, up.error().message);
+      return batch_view{read.events, read.next};
+    }));
+}
+
+expected<std::size_t>
+projection_runner::run_batch_of(events::log_position after,
+                                std::span<const events::recorded_event> events,
+                                events::log_position next) {
+  return note_outcome(apply_batch(
+    [&](pqxx::work&, events::log_position at) -> expected<batch_view> {
+      if (at != after)
+        return make_error(errc::conflict,
+                          "projection " + model_.name + " is at position "
+                            + std::to_string(at.global_position)
+                            + ", not where the batch starts ("
+                            + std::to_string(after.global_position) + ")");
+      return batch_view{events, next};
+    }));
+}
+
+expected<std::size_t>
+projection_runner::note_outcome(expected<std::size_t> done) {
   // Where `larder projections status` can see it; best effort, since the
   // database may be what failed. A batch that moves the checkpoint clears
   // it too; an empty one after a failure clears it here.
@@ -129,7 +158,15 @@ expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
   return done;
 }
 
-expected<std::size_t> projection_runner::apply_batch(std::size_t limit) {
+error projection_runner::poison(const events::recorded_event& ev, errc code,
+                                const std::string& why) const {
+  return make_error(code, "projection " + model_.name + ": event "
+                            + std::to_string(ev.global_position) + " ("
+                            + ev.env.event_type + ", stream " + ev.env.stream_id
+                            + ") cannot be applied: " + why);
+}
+
+expected<std::size_t> projection_runner::apply_batch(const batch_reader& read) {
   // Whatever ends the batch early, a buffering model forgets the batch.
   struct discard_unless_committed {
     const read_model& model;
@@ -141,13 +178,6 @@ expected<std::size_t> projection_runner::apply_batch(std::size_t limit) {
   } guard{model_};
   // The event being applied, for naming it when its apply throws.
   const events::recorded_event* current = nullptr;
-  auto poison = [&](const events::recorded_event& ev, errc code,
-                    const std::string& why) {
-    return make_error(
-      code, "projection " + model_.name + ": event "
-              + std::to_string(ev.global_position) + " (" + ev.env.event_type
-              + ", stream " + ev.env.stream_id + ") cannot be applied: " + why);
-  };
   auto unavailable = [&](std::string why) {
     conn_.reset();
     return make_error(errc::unavailable,
@@ -168,13 +198,13 @@ expected<std::size_t> projection_runner::apply_batch(std::size_t limit) {
     if (!model_.schema.empty())
       txn.exec("SET LOCAL search_path TO " + txn.quote_name(model_.schema)
                + ", public");
-    auto batch = events::event_store::read_log_in(txn, at, limit);
-    for (auto& ev : batch.events) {
+    auto batch = read(txn, at);
+    if (!batch)
+      return batch.error();
+    for (const auto& ev : batch->events) {
       if (!model_.event_types.contains(ev.env.event_type))
         continue;
       current = &ev;
-      if (auto up = catalog_->upcast(ev.env); !up)
-        return poison(ev, up.error().code, up.error().message);
       if (auto failed = model_.apply(txn, ev))
         return poison(ev, failed->code, failed->message);
     }
@@ -184,16 +214,16 @@ expected<std::size_t> projection_runner::apply_batch(std::size_t limit) {
         return make_error(failed->code,
                           "projection " + model_.name
                             + ": writing the batch failed: " + failed->message);
-    if (!batch.events.empty())
+    if (!batch->events.empty())
       txn.exec_params(advance_checkpoint_sql, model_.name,
-                      std::to_string(batch.next.transaction_id),
-                      batch.next.global_position);
+                      std::to_string(batch->next.transaction_id),
+                      batch->next.global_position);
     txn.commit();
     guard.committed = true;
-    position_ = batch.next;
+    position_ = batch->next;
     if (model_.committed)
       model_.committed();
-    return batch.events.size();
+    return batch->events.size();
   } catch (const pqxx::broken_connection&) {
     return unavailable("the database connection was lost");
   } catch (const pqxx::in_doubt_error&) {

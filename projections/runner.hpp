@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include <pqxx/transaction>
@@ -45,6 +46,12 @@ struct read_model {
   /// Empty for a model whose SQL names its schema itself; it cannot be
   /// rebuilt into a copy.
   std::string schema;
+  /// Indexes in `schema`, by name, that `apply` or `flush` find rows by,
+  /// beyond primary keys and unique constraints (which a rebuild always
+  /// keeps). A rebuild fills its copy without the other indexes and builds
+  /// them once it has caught up: building an index over the loaded rows is
+  /// several times cheaper than updating it row by row.
+  std::set<std::string, std::less<>> indexes_for_apply;
   /// Optional. Called once per batch after the last `apply`, in the same
   /// transaction and before the checkpoint moves, for models that buffer
   /// rows in `apply` and write them in bulk. An error aborts the batch.
@@ -89,6 +96,16 @@ class projection_runner {
   /// passes it.
   expected<std::size_t> run_batch(std::size_t limit = default_batch);
 
+  /// `run_batch` over events read elsewhere: `events` are the log right
+  /// after `after` in fence order, each already upcast by the catalogue,
+  /// and `next` is where the log goes on after them. This is how one read
+  /// of the log feeds several models (a rebuild of all of them). A model
+  /// whose checkpoint is not at `after` applies nothing: `conflict`.
+  expected<std::size_t>
+  run_batch_of(events::log_position after,
+               std::span<const events::recorded_event> events,
+               events::log_position next);
+
   /// Waits up to `timeout` for a commit to the log (LISTEN on
   /// `events::event_store::notify_channel`, issued when the connection
   /// opens). True when woken by a notification, false on timeout. A
@@ -111,8 +128,26 @@ class projection_runner {
  private:
   struct connection_holder;
 
-  /// `run_batch` without noting its failure in the checkpoint row.
-  expected<std::size_t> apply_batch(std::size_t limit);
+  /// A batch's events, upcast where the model reads them, and where the
+  /// log goes on after them.
+  struct batch_view {
+    std::span<const events::recorded_event> events;
+    events::log_position next;
+  };
+  /// Reads a batch inside the batch's transaction, the checkpoint given.
+  using batch_reader = std::function<expected<batch_view>(
+    pqxx::work&, events::log_position checkpoint)>;
+
+  /// One batch in one transaction, without noting its failure.
+  expected<std::size_t> apply_batch(const batch_reader& read);
+
+  /// Notes a failed batch in the checkpoint row, or clears an earlier
+  /// failure once a batch succeeds; returns `done`.
+  expected<std::size_t> note_outcome(expected<std::size_t> done);
+
+  /// The error of an event the model cannot apply.
+  error poison(const events::recorded_event& ev, errc code,
+               const std::string& why) const;
 
   /// The open connection, opened (and listening) again if there is none.
   connection_holder& conn();

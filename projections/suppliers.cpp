@@ -1354,6 +1354,9 @@ read_model suppliers_model() {
   read_model m;
   m.name = "suppliers";
   m.schema = "rm_suppliers";
+  // The supplier rows take their name and last date from their newest
+  // invoices, and go when they have none left.
+  m.indexes_for_apply = {"invoices_by_supplier"};
   m.event_types = {domain::document_received::type,
                    domain::extraction_started::type,
                    domain::extraction_succeeded::type,

@@ -202,6 +202,11 @@ TEST(cli, projections_status_and_rebuild) {
   EXPECT_EQ(c.run({"projections", "rebuild"}).code, 2);
   auto all = c.run({"projections", "rebuild", "--all"});
   EXPECT_EQ(all.code, 0) << all.output;
+  EXPECT_NE(all.output.find("rebuilt invoices: 1 events"), std::string::npos)
+    << all.output;
+  EXPECT_NE(all.output.find("rebuilt 5 projections from 1 events"),
+            std::string::npos)
+    << all.output;
   // Every model has now run: none is "never" updated.
   auto after = c.run({"projections", "status"});
   EXPECT_EQ(after.code, 0) << after.output;

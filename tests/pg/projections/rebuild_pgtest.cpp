@@ -16,6 +16,7 @@ using larder::projections::projection_reports;
 using larder::projections::projection_runner;
 using larder::projections::read_model;
 using larder::projections::rebuild;
+using larder::projections::rebuild_all;
 using larder::testing::catch_up;
 using larder::testing::make_append;
 using larder::testing::test_database;
@@ -41,6 +42,25 @@ read_model counting_model() {
   return m;
 }
 
+/// Like `counting_model`, in schema rm_tally, failing on stream "bad".
+read_model tally_model() {
+  read_model m;
+  m.name = "tally";
+  m.schema = "rm_tally";
+  m.event_types = {"Counted"};
+  m.apply = [](pqxx::work& txn,
+               const recorded_event& ev) -> std::optional<error> {
+    if (ev.env.stream_id == "bad")
+      return make_error(errc::invalid_argument, "cannot tally this");
+    txn.exec_params("INSERT INTO tallies (stream_id, n) VALUES ($1, 1)"
+                    " ON CONFLICT (stream_id) DO UPDATE"
+                    " SET n = tallies.n + 1",
+                    ev.env.stream_id);
+    return std::nullopt;
+  };
+  return m;
+}
+
 class rebuild_test : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,7 +72,12 @@ class rebuild_test : public ::testing::Test {
       "CREATE TABLE rm_count.counts (stream_id text PRIMARY KEY,"
       "  n integer NOT NULL CHECK (n > 0));"
       "CREATE INDEX counts_by_n ON rm_count.counts (n);"
-      "GRANT SELECT, INSERT, UPDATE, DELETE ON rm_count.counts TO larder_app");
+      "GRANT SELECT, INSERT, UPDATE, DELETE ON rm_count.counts TO larder_app;"
+      "CREATE SCHEMA rm_tally;"
+      "GRANT USAGE ON SCHEMA rm_tally TO larder_app;"
+      "CREATE TABLE rm_tally.tallies (stream_id text PRIMARY KEY,"
+      "  n integer NOT NULL);"
+      "GRANT SELECT, INSERT, UPDATE, DELETE ON rm_tally.tallies TO larder_app");
     catalog->add_type("Counted", 1);
   }
 
@@ -70,13 +95,20 @@ class rebuild_test : public ::testing::Test {
     }
   }
 
-  std::map<std::string, int> counts() {
+  std::map<std::string, int> counts(const char* table = "rm_count.counts") {
     pqxx::connection conn{db.app_url()};
     pqxx::read_transaction txn{conn};
     std::map<std::string, int> out;
-    for (auto row : txn.exec("SELECT stream_id, n FROM rm_count.counts"))
+    for (auto row : txn.exec(std::string{"SELECT stream_id, n FROM "} + table))
       out[row[0].c_str()] = row[1].as<int>();
     return out;
+  }
+
+  /// How many rows `sql` (a count) finds, as the owner.
+  int count(const std::string& sql) {
+    pqxx::connection conn{db.owner_url()};
+    pqxx::read_transaction txn{conn};
+    return txn.exec1(sql)[0].as<int>();
   }
 
   test_database db;
@@ -127,9 +159,18 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
                        " ('rm_count_old', 'rm_count_rebuild')")[0]
                 .as<int>(),
               0);
+    // Every index under its live name, the primary key still one.
     EXPECT_EQ(txn
                 .exec1("SELECT count(*) FROM pg_indexes WHERE schemaname ="
-                       " 'rm_count' AND indexdef LIKE '%(n)%'")[0]
+                       " 'rm_count' AND indexname = 'counts_by_n'"
+                       " AND indexdef LIKE '%(n)%'")[0]
+                .as<int>(),
+              1);
+    EXPECT_EQ(txn
+                .exec1("SELECT count(*) FROM pg_constraint c"
+                       "  JOIN pg_namespace n ON n.oid = c.connamespace"
+                       " WHERE n.nspname = 'rm_count' AND c.contype = 'p'"
+                       "   AND c.conname = 'counts_pkey'")[0]
                 .as<int>(),
               1);
     EXPECT_EQ(txn
@@ -146,6 +187,71 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
   catch_up(live);
   EXPECT_EQ(counts(), (std::map<std::string, int>{
                         {"a", 3}, {"b", 2}, {"c", 2}, {"d", 1}}));
+}
+
+TEST_F(rebuild_test,
+       one_read_rebuilds_several_models_and_a_failure_is_its_own) {
+  append("a", 3);
+  append("bad", 1);
+  append("c", 2);
+  projection_runner live_count{db.app_url(), counting_model(), catalog};
+  catch_up(live_count);
+  {
+    pqxx::connection conn{db.owner_url()};
+    pqxx::work txn{conn};
+    txn.exec("UPDATE rm_count.counts SET n = 42");
+    txn.exec("INSERT INTO rm_tally.tallies VALUES ('kept', 7)");
+    txn.commit();
+  }
+  std::vector<read_model> models;
+  models.push_back(counting_model());
+  models.push_back(tally_model());
+  std::int64_t reported = 0;
+  auto done = rebuild_all(
+    db.owner_url(), std::move(models), catalog,
+    [&](std::int64_t n) {
+      reported = n;
+    },
+    2);
+  ASSERT_EQ(done.size(), 2u);
+  ASSERT_TRUE(done[0]) << done[0].error().message;
+  EXPECT_EQ(done[0]->name, "count");
+  EXPECT_EQ(done[0]->events, 6);
+  EXPECT_EQ(reported, 6);
+  EXPECT_EQ(counts(),
+            (std::map<std::string, int>{{"a", 3}, {"bad", 1}, {"c", 2}}));
+  // The tally fails on its own poison, names it, keeps its live tables
+  // and leaves no copy behind.
+  ASSERT_FALSE(done[1]);
+  EXPECT_NE(done[1].error().message.find("cannot tally this"),
+            std::string::npos)
+    << done[1].error().message;
+  EXPECT_EQ(counts("rm_tally.tallies"),
+            (std::map<std::string, int>{{"kept", 7}}));
+  EXPECT_EQ(count("SELECT count(*) FROM pg_namespace WHERE nspname ="
+                  " 'rm_tally_rebuild'"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM es.checkpoints WHERE name ="
+                  " 'tally_rebuild'"),
+            0);
+}
+
+TEST_F(rebuild_test, an_index_apply_needs_that_is_missing_defers_none) {
+  append("a", 2);
+  // An index under a name the model does not know (an older rebuild's).
+  {
+    pqxx::connection conn{db.owner_url()};
+    pqxx::nontransaction{conn}.exec(
+      "ALTER INDEX rm_count.counts_by_n RENAME TO counts_n_idx");
+  }
+  auto m = counting_model();
+  m.indexes_for_apply = {"counts_by_n"};
+  auto done = rebuild(db.owner_url(), m, catalog);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(counts(), (std::map<std::string, int>{{"a", 2}}));
+  EXPECT_EQ(count("SELECT count(*) FROM pg_indexes WHERE schemaname ="
+                  " 'rm_count' AND indexname = 'counts_n_idx'"),
+            1);
 }
 
 TEST_F(rebuild_test, a_model_without_its_own_schema_is_refused) {

@@ -409,3 +409,42 @@ TEST(runner, an_unreachable_database_is_unavailable) {
   ASSERT_FALSE(wait);
   EXPECT_EQ(wait.error().code, errc::unavailable);
 }
+
+TEST_F(runner_test, a_batch_read_elsewhere_applies_only_where_it_starts) {
+  append(R"({"n":1})");
+  append(R"({"n":2})");
+  append(R"({"n":3})");
+  log_batch read;
+  for (int i = 0; i < 200 && read.events.size() < 3; ++i) {
+    auto got = store.read_log({}, 10);
+    ASSERT_TRUE(got) << got.error().message;
+    read = std::move(*got);
+  }
+  ASSERT_EQ(read.events.size(), 3u);
+  projection_runner runner{db.app_url(), test_model(), catalog};
+  std::span<const recorded_event> all{read.events};
+  log_position after_first{read.events[0].transaction_id,
+                           read.events[0].global_position};
+
+  // Not where the model stands (it is at the start): nothing applied.
+  auto skipped = runner.run_batch_of(after_first, all.subspan(1), read.next);
+  ASSERT_FALSE(skipped);
+  EXPECT_EQ(skipped.error().code, errc::conflict);
+  EXPECT_TRUE(applied().empty());
+
+  auto first = runner.run_batch_of({}, all.first(1), after_first);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, 1u);
+  auto rest = runner.run_batch_of(after_first, all.subspan(1), read.next);
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_EQ(*rest, 2u);
+  EXPECT_EQ(checkpoint(), read.next);
+  // Once more from the start: the model has moved on, nothing twice.
+  auto again = runner.run_batch_of({}, all, read.next);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, errc::conflict);
+  auto rows = applied();
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(rows[i].position, read.events[i].global_position);
+}
