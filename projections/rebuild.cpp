@@ -386,6 +386,26 @@ void read_shared(const std::string& owner_url, std::vector<batch_queue*> queues,
 
 /// One model's side of `rebuild_all`: applies the shared batches, then
 /// reads on by itself and swaps the copy in.
+/// Runs the model's `settle` over its loaded copy.
+std::optional<error> settle(const std::string& owner_url,
+                            const copy_plan& plan) {
+  if (!plan.model.settle)
+    return std::nullopt;
+  pqxx::connection conn{owner_url};
+  pqxx::work txn{conn};
+  txn.exec("SET LOCAL search_path TO " + txn.quote_name(plan.copy_schema)
+           + ", public");
+  if (auto failed = plan.model.settle(txn))
+    return make_error(failed->code, "projection " + plan.model.name
+                                      + ": settling the loaded copy failed: "
+                                      + failed->message);
+  txn.commit();
+  return std::nullopt;
+}
+
+/// One model's side of `rebuild_all`: loads the shared batches (with
+/// `load_flush` when the model has one) and settles them, then reads on by
+/// itself and swaps the copy in.
 expected<rebuild_report>
 rebuild_one(const std::string& owner_url, copy_plan& plan, batch_queue& queue,
             std::shared_ptr<const events::catalog> catalog, std::size_t batch,
@@ -393,16 +413,24 @@ rebuild_one(const std::string& owner_url, copy_plan& plan, batch_queue& queue,
   read_model copy = plan.model;
   copy.name = plan.copy_name;
   copy.schema = plan.copy_schema;
-  projection_runner runner{owner_url, std::move(copy), std::move(catalog)};
   std::int64_t consumed = 0;
-  for (auto shared = queue.pop(); shared; shared = queue.pop()) {
-    auto n = runner.run_batch_of(shared->after, shared->events, shared->next);
-    if (!n) {
-      queue.abandon();
-      return n.error();
+  {
+    read_model load = copy;
+    if (load.load_flush)
+      load.flush = load.load_flush;
+    projection_runner loader{owner_url, std::move(load), catalog};
+    for (auto shared = queue.pop(); shared; shared = queue.pop()) {
+      auto n = loader.run_batch_of(shared->after, shared->events, shared->next);
+      if (!n) {
+        queue.abandon();
+        return n.error();
+      }
+      consumed += static_cast<std::int64_t>(*n);
     }
-    consumed += static_cast<std::int64_t>(*n);
   }
+  if (auto failed = settle(owner_url, plan))
+    return *failed;
+  projection_runner runner{owner_url, std::move(copy), std::move(catalog)};
   auto done = finish(owner_url, plan, runner, batch, consumed);
   if (!done)
     return done.error();

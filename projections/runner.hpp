@@ -56,6 +56,15 @@ struct read_model {
   /// transaction and before the checkpoint moves, for models that buffer
   /// rows in `apply` and write them in bulk. An error aborts the batch.
   std::function<std::optional<error>(pqxx::work&)> flush;
+  /// Optional. `flush` as a rebuild runs it while it loads its empty copy
+  /// from the shared read of the log (`rebuild_all`), free to leave out
+  /// work that `settle` then does once over all the rows.
+  std::function<std::optional<error>(pqxx::work&)> load_flush;
+  /// Optional, with `load_flush`: called once, in a transaction of its own
+  /// with the copy's search path, after the last loaded batch. It must
+  /// leave the tables as `flush` would have, since the copy then goes on
+  /// with `flush`.
+  std::function<std::optional<error>(pqxx::work&)> settle;
   /// Optional. Called when a batch fails, so a buffering model drops what
   /// `apply` collected; the batch is retried from the checkpoint.
   std::function<void()> discard;

@@ -644,6 +644,30 @@ constexpr auto insert_prices_sql =
   "        " LARDER_ALERT("unit_price", "prev_price", "threshold_percent")
   "   FROM v";
 
+/// `insert_prices_sql` while a rebuild loads its copy: the observations
+/// as they are, every one judged later by `judge_all_prices_sql`.
+constexpr auto load_prices_sql =
+  "INSERT INTO prices (item_id, observed_on, invoice_id, tenant_id,"
+  "    supplier_id, alert_id, description, unit, unit_price,"
+  "    threshold_percent, alert)"
+  " SELECT *, false"
+  "   FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[],"
+  "               $5::uuid[], $6::uuid[], $7::text[], $8::text[],"
+  "               $9::numeric(28,4)[], $10::numeric(7,2)[])";
+
+/// Every observation judged against the one before it: what insert and
+/// judge leave batch by batch, done once over the loaded copy.
+constexpr auto judge_all_prices_sql =
+  "UPDATE prices p SET alert = j.alert"
+  "  FROM (SELECT item_id, observed_on, invoice_id,"
+  "               " LARDER_ALERT("unit_price", "lag(unit_price) OVER w",
+                                   "threshold_percent") " AS alert"
+  "          FROM prices"
+  "        WINDOW w AS (PARTITION BY item_id"
+  "                     ORDER BY observed_on, invoice_id)) j"
+  " WHERE p.item_id = j.item_id AND p.observed_on = j.observed_on"
+  "   AND p.invoice_id = j.invoice_id AND p.alert <> j.alert";
+
 /// Judges again the stored observations whose predecessor the batch
 /// changed: the one after each place ($1..$3) where it added (price $4) or
 /// removed (price NULL) an observation, unless that one is also the batch's
@@ -1061,10 +1085,12 @@ class batch_plan {
     }
   }
 
-  void write(pqxx::work& txn) {
+  /// `loading`: into a rebuild's copy, leaving every price alert to
+  /// `judge_all_prices_sql`.
+  void write(pqxx::work& txn, bool loading) {
     write_invoices(txn);
     write_suppliers(txn);
-    write_prices(txn);
+    write_prices(txn, loading);
   }
 
  private:
@@ -1166,7 +1192,7 @@ class batch_plan {
     anchors.exec(txn, judge_prices_sql);
   }
 
-  void write_prices(pqxx::work& txn) {
+  void write_prices(pqxx::work& txn, bool loading) {
     if (removed_.empty() && added_.empty())
       return;
     if (!removed_.empty()) {
@@ -1182,9 +1208,10 @@ class batch_plan {
                   o.supplier_id, alert_id_of(o.invoice_id, o.item_id),
                   o.price.description, o.price.unit, o.price.unit_price,
                   o.threshold);
-      added.exec(txn, insert_prices_sql);
+      added.exec(txn, loading ? load_prices_sql : insert_prices_sql);
     }
-    judge_neighbours(txn);
+    if (!loading)
+      judge_neighbours(txn);
     sql_columns<8> items;
     for (const auto& [key, d] : items_)
       items.row(key.first, key.second, d.supplier_id, d.item_key, d.unit_key,
@@ -1305,7 +1332,8 @@ load_invoices(pqxx::work& txn, const batch_buffer& b) {
   return out;
 }
 
-std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& b) {
+std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& b,
+                                 bool loading) {
   if (b.empty())
     return std::nullopt;
   auto tenants = load_tenants(txn, b);
@@ -1342,7 +1370,7 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& b) {
       acks.row(ack.tenant, ack.alert, ack.by, ack.at);
     acks.exec(txn, insert_acknowledgements_sql);
   }
-  plan.write(txn);
+  plan.write(txn, loading);
   b.clear();
   return std::nullopt;
 }
@@ -1382,7 +1410,16 @@ read_model suppliers_model() {
     return std::nullopt;
   };
   m.flush = [buffer](pqxx::work& txn) {
-    return flush_batch(txn, *buffer);
+    return flush_batch(txn, *buffer, false);
+  };
+  // A rebuild judges the price alerts once, over all the observations,
+  // instead of around each batch's: a fifth of the model's time.
+  m.load_flush = [buffer](pqxx::work& txn) {
+    return flush_batch(txn, *buffer, true);
+  };
+  m.settle = [](pqxx::work& txn) -> std::optional<error> {
+    txn.exec(judge_all_prices_sql);
+    return std::nullopt;
   };
   m.discard = [buffer] {
     buffer->clear();
