@@ -49,8 +49,9 @@ struct read_model {
   /// Indexes in `schema`, by name, that `apply` or `flush` find rows by,
   /// beyond primary keys and unique constraints (which a rebuild always
   /// keeps). A rebuild fills its copy without the other indexes and builds
-  /// them once it has caught up: building an index over the loaded rows is
-  /// several times cheaper than updating it row by row.
+  /// them once it has caught up: building an index over the loaded rows
+  /// costs less than updating it row by row (the invoices model, with eight
+  /// such indexes, rebuilt 1,000,000 events in 23.5 s instead of 26).
   std::set<std::string, std::less<>> indexes_for_apply;
   /// Optional. Called once per batch after the last `apply`, in the same
   /// transaction and before the checkpoint moves, for models that buffer
