@@ -333,6 +333,9 @@ class batch_queue {
 /// Thrown by the reader's visitor to end the scan early.
 struct stop_scan {};
 
+/// Batches per COPY of the shared read.
+constexpr std::int64_t batches_per_scan = 10;
+
 /// Reads the log once, from its start to what the fence lets through now,
 /// in batches of `batch` events upcast where some model reads them, and
 /// hands every batch to every queue. Stops early, without an error, where
@@ -359,14 +362,26 @@ void read_shared(const std::string& owner_url, std::vector<batch_queue*> queues,
   };
   try {
     events::event_store store{owner_url};
-    store.scan_log({}, 0, [&](events::recorded_event& ev) {
-      if (types.contains(ev.env.event_type) && !catalog.upcast(ev.env))
-        throw stop_scan{};
-      pending->next = {ev.transaction_id, ev.global_position};
-      pending->events.push_back(std::move(ev));
-      if (pending->events.size() == batch)
-        hand_out();
-    });
+    // One COPY per few batches, so that no snapshot is held for the whole
+    // read (it would hold back vacuum everywhere meanwhile).
+    const auto scan_chunk = static_cast<std::int64_t>(batch) * batches_per_scan;
+    events::log_position at;
+    for (std::int64_t scanned = scan_chunk; scanned == scan_chunk;) {
+      scanned = 0;
+      auto next =
+        store.scan_log(at, scan_chunk, [&](events::recorded_event& ev) {
+          if (types.contains(ev.env.event_type) && !catalog.upcast(ev.env))
+            throw stop_scan{};
+          ++scanned;
+          pending->next = {ev.transaction_id, ev.global_position};
+          pending->events.push_back(std::move(ev));
+          if (pending->events.size() == batch)
+            hand_out();
+        });
+      if (!next)
+        break;
+      at = *next;
+    }
   } catch (const stop_scan&) {
     // Nobody wants more, or the event after `pending` cannot be upcast.
   } catch (const std::exception&) {

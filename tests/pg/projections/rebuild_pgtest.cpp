@@ -236,6 +236,22 @@ TEST_F(rebuild_test,
             0);
 }
 
+TEST_F(rebuild_test, the_shared_read_goes_on_past_one_copy_of_the_log) {
+  // Batches of one event: a COPY reads ten, so this log takes three.
+  append("a", 13);
+  append("b", 12);
+  std::int64_t reported = 0;
+  auto done = rebuild(
+    db.owner_url(), counting_model(), catalog,
+    [&](std::int64_t n) {
+      reported = n;
+    },
+    1);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(reported, 25) << "the shared read stopped early";
+  EXPECT_EQ(counts(), (std::map<std::string, int>{{"a", 13}, {"b", 12}}));
+}
+
 TEST_F(rebuild_test, an_index_apply_needs_that_is_missing_defers_none) {
   append("a", 2);
   // An index under a name the model does not know (an older rebuild's).
