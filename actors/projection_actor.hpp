@@ -25,8 +25,9 @@ namespace larder {
 /// naming the position.
 ///
 /// Accepts `(caf::get_atom)` from the HTTP edge (/metrics, /ready) and
-/// replies its `projection_status`, after the tick in progress (at most
-/// about `tick_budget`, or `wait_slice` while idle).
+/// replies its `projection_status`, its backlog counted then, after the
+/// tick in progress (at most about `tick_budget`, or `wait_slice` while
+/// idle).
 using projection_actor =
   caf::typed_actor<caf::replies_to<caf::get_atom>::with<projection_status>>;
 

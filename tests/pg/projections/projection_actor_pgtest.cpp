@@ -153,6 +153,8 @@ TEST_F(projection_actor_test, reports_a_poison_event_and_never_passes_it) {
   EXPECT_EQ(again.last_position, s.last_position);
   EXPECT_EQ(again.consumed, s.consumed);
   EXPECT_LT(again.last_position, poison->last_position);
+  // /metrics and /ready see the events it is stuck before.
+  EXPECT_GE(again.backlog, 2);
   pqxx::connection conn{db.app_url()};
   pqxx::read_transaction txn{conn};
   EXPECT_EQ(projections::list_tenants(txn, "Later", 10, 0).total, 0)
