@@ -205,6 +205,20 @@ class history_writer {
   std::map<uuid, invoice> invoices_;
 };
 
+/// Every index of `schema`: its name and definition.
+std::vector<std::string> indexes(const std::string& url,
+                                 const std::string& schema) {
+  pqxx::connection conn{url};
+  pqxx::read_transaction txn{conn};
+  std::vector<std::string> out;
+  for (auto row : txn.exec_params("SELECT indexname || ': ' || indexdef"
+                                  "  FROM pg_indexes WHERE schemaname = $1"
+                                  " ORDER BY indexname",
+                                  schema))
+    out.emplace_back(row[0].c_str());
+  return out;
+}
+
 /// Every row of every table of `schema`, as text, in a stable order.
 std::map<std::string, std::vector<std::string>>
 snapshot(const std::string& url, const std::string& schema) {
@@ -253,7 +267,9 @@ TEST_F(equivalence, random_histories_project_as_a_rebuild_does) {
   // Every model rebuilt together, from one read of the log in batches of
   // 37 events, as `larder projections rebuild --all` does.
   std::map<std::string, std::map<std::string, std::vector<std::string>>> live;
+  std::map<std::string, std::vector<std::string>> live_indexes;
   for (const auto& m : models) {
+    live_indexes[m.name] = indexes(db.app_url(), m.schema);
     auto& tables = live[m.name] = snapshot(db.app_url(), m.schema);
     std::size_t rows = 0;
     for (const auto& [table, r] : tables)
@@ -277,6 +293,8 @@ TEST_F(equivalence, random_histories_project_as_a_rebuild_does) {
     ASSERT_EQ(fresh.size(), live[m.name].size()) << m.name;
     for (const auto& [table, r] : live[m.name])
       EXPECT_EQ(fresh[table], r) << m.name << "." << table << " differs";
+    // Every index is back, under its name, those built late included.
+    EXPECT_EQ(indexes(db.app_url(), m.schema), live_indexes[m.name]) << m.name;
   }
 }
 
