@@ -158,17 +158,27 @@ int main() {
   // CPU per event, larder's process and PostgreSQL's: steadier than rates
   // on a shared machine, and where the time goes when the ratio moves.
   std::vector<double> raw_pg_us, raw_client_us, store_pg_us, store_client_us;
+  // WAL per event: every commit waits for its WAL to reach the disk, so
+  // the bytes written bound both rates on a machine whose disk is slow.
+  std::vector<double> raw_wal, store_wal;
+  auto wal_per = [&db](std::uint64_t since, int events) {
+    return static_cast<double>(db.wal_position() - since) / events;
+  };
   auto us_per = [](double seconds, int events) {
     return seconds * 1e6 / events;
   };
   int failures = 0;
   for (int r = 0; r < rounds; ++r) {
     double pg = bench::postgres_cpu_seconds(), self = bench::self_cpu_seconds();
+    auto wal = db.wal_position();
     raw_rates.push_back(run_raw(db, tenant));
+    raw_wal.push_back(wal_per(wal, raw_rows));
     raw_pg_us.push_back(us_per(bench::postgres_cpu_seconds() - pg, raw_rows));
     raw_client_us.push_back(us_per(bench::self_cpu_seconds() - self, raw_rows));
     pg = bench::postgres_cpu_seconds(), self = bench::self_cpu_seconds();
+    wal = db.wal_position();
     auto run = load.run(store_appends / callers);
+    store_wal.push_back(wal_per(wal, store_appends));
     store_pg_us.push_back(
       us_per(bench::postgres_cpu_seconds() - pg, store_appends));
     store_client_us.push_back(
@@ -196,6 +206,9 @@ int main() {
               "%.1f + %.1f us, store %.1f + %.1f us\n",
               median(raw_pg_us), median(raw_client_us), median(store_pg_us),
               median(store_client_us));
+  std::printf("  WAL per event (medians)                            : raw "
+              "%.0f bytes, store %.0f bytes\n",
+              median(raw_wal), median(store_wal));
   auto ratio = store / raw;
   std::printf("  ratio 2/1                                          : "
               "%10.2f  (target >= 0.70; >= 15,000 events/s absolute)\n",
