@@ -109,13 +109,16 @@ struct pending_append {
 struct store_writer_state {
   store_writer_options options;
   std::deque<pending_append> pending;
-  std::vector<committer_actor> committers;
-  /// Per committer: the batch it runs (null while it is idle), since when,
-  /// and whether its callers were already told `timeout` (its answer, when
-  /// it comes, is dropped).
-  std::vector<std::shared_ptr<std::vector<pending_append>>> running;
-  std::vector<std::chrono::steady_clock::time_point> started;
-  std::vector<bool> timed_out;
+  /// A committer, the batch it runs (null while it is idle), since when,
+  /// and whether that batch's callers were already told `timeout` (its
+  /// answer, when it comes, is dropped).
+  struct committer_slot {
+    committer_actor actor;
+    std::shared_ptr<std::vector<pending_append>> running;
+    std::chrono::steady_clock::time_point started;
+    bool timed_out = false;
+  };
+  std::vector<committer_slot> committers;
   notifier_actor notifier;
   /// A notification is on its way; `notify_again`: a batch committed since
   /// it was sent, so one more follows it.
@@ -224,12 +227,12 @@ void wake_readers(writer_pointer self) {
 void check_commit_deadlines(writer_pointer self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
-  for (std::size_t c = 0; c < st.committers.size(); ++c) {
-    if (!st.running[c] || st.timed_out[c]
-        || now - st.started[c] < st.options.commit_timeout)
+  for (auto& slot : st.committers) {
+    if (!slot.running || slot.timed_out
+        || now - slot.started < st.options.commit_timeout)
       continue;
-    st.timed_out[c] = true;
-    auto& batch = *st.running[c];
+    slot.timed_out = true;
+    auto& batch = *slot.running;
     spdlog::error("store writer: a batch of {} appends has not committed "
                   "after {} s; its callers are told the outcome is unknown",
                   batch.size(), st.options.commit_timeout.count());
@@ -252,8 +255,8 @@ void maybe_stop(writer_pointer self) {
   auto& st = self->state;
   if (!st.stopping || !st.pending.empty() || !st.in_flight.empty())
     return;
-  for (auto& c : st.committers)
-    self->send_exit(c, caf::exit_reason::user_shutdown);
+  for (auto& slot : st.committers)
+    self->send_exit(slot.actor, caf::exit_reason::user_shutdown);
   self->send_exit(st.notifier, caf::exit_reason::user_shutdown);
   self->quit(*st.stopping);
 }
@@ -266,14 +269,14 @@ void dispatch(writer_pointer self) {
   auto& st = self->state;
   for (std::size_t c = 0; c < st.committers.size() && !st.pending.empty();
        ++c) {
-    if (st.running[c])
+    if (st.committers[c].running)
       continue;
     // A committer past its deadline does not count: waiting for a batch
     // worth a transaction would otherwise hold a lone append for as long
     // as that statement hangs.
     bool any_busy = false;
-    for (std::size_t k = 0; k < st.running.size(); ++k)
-      any_busy = any_busy || (st.running[k] && !st.timed_out[k]);
+    for (const auto& slot : st.committers)
+      any_busy = any_busy || (slot.running && !slot.timed_out);
     if (any_busy && !st.stopping
         && st.pending.size() < st.options.min_parallel_batch)
       break;
@@ -289,13 +292,13 @@ void dispatch(writer_pointer self) {
       // Moved, not copied: the payloads are most of a batch's bytes.
       requests.push_back(std::move(p.request));
     }
-    st.running[c] = batch;
-    st.started[c] = std::chrono::steady_clock::now();
-    st.timed_out[c] = false;
+    st.committers[c].running = batch;
+    st.committers[c].started = std::chrono::steady_clock::now();
+    st.committers[c].timed_out = false;
     auto done = [self, batch, c] {
       auto& st = self->state;
-      st.running[c] = nullptr;
-      if (!st.timed_out[c])
+      st.committers[c].running = nullptr;
+      if (!st.committers[c].timed_out)
         for (auto& p : *batch)
           st.in_flight.erase(p.stream_id);
       dispatch(self);
@@ -305,13 +308,13 @@ void dispatch(writer_pointer self) {
     // it fires, answered or not, which at hundreds of batches a second held
     // megabytes for a minute. The writer's tick enforces commit_timeout.
     self
-      ->request(st.committers[c], caf::infinite, commit_atom_v,
+      ->request(st.committers[c].actor, caf::infinite, commit_atom_v,
                 std::move(requests))
       .then(
         [self, batch, done, c](std::vector<append_outcome>& outcomes) {
           // A batch whose callers were told `timeout` may still have
           // committed: its readers are woken all the same.
-          bool committed = self->state.timed_out[c]
+          bool committed = self->state.committers[c].timed_out
                              ? std::any_of(outcomes.begin(), outcomes.end(),
                                            [](const append_outcome& o) {
                                              return o.code == 0;
@@ -322,7 +325,7 @@ void dispatch(writer_pointer self) {
           done();
         },
         [self, batch, done, c](const caf::error& e) {
-          if (self->state.timed_out[c]) {
+          if (self->state.committers[c].timed_out) {
             done();
             return;
           }
@@ -352,11 +355,12 @@ store_writer_impl::behavior_type store_writer(writer_pointer self,
   st.options = std::move(options);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, st.options.committers);
        ++i) {
-    st.committers.push_back(self->spawn<caf::detached + caf::linked>(
-      committer, st.options.database_url, st.options.stats));
-    st.running.push_back(nullptr);
-    st.started.emplace_back();
-    st.timed_out.push_back(false);
+    st.committers.push_back(
+      {self->spawn<caf::detached + caf::linked>(
+         committer, st.options.database_url, st.options.stats),
+       nullptr,
+       {},
+       false});
   }
   st.notifier =
     self->spawn<caf::detached + caf::linked>(notifier, st.options.database_url);
