@@ -235,9 +235,13 @@ void build_indexes(const std::string& owner_url,
       failed = std::current_exception();
     }
   };
-  std::thread other{build};
-  build();
-  other.join();
+  if (defs.size() > 1) {
+    std::thread other{build};
+    build();
+    other.join();
+  } else if (!defs.empty()) {
+    build();
+  }
   if (failed)
     std::rethrow_exception(failed);
 }
