@@ -3,6 +3,8 @@
 // real PostgreSQL.
 #include "projections/rebuild.hpp"
 
+#include <functional>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -104,6 +106,13 @@ class rebuild_test : public ::testing::Test {
     return out;
   }
 
+  /// Records in `reported` what a rebuild tells its progress callback.
+  std::function<void(std::int64_t)> progress() {
+    return [this](std::int64_t n) {
+      reported = n;
+    };
+  }
+
   /// How many rows `sql` (a count) finds, as the owner.
   int count(const std::string& sql) {
     pqxx::connection conn{db.owner_url()};
@@ -117,6 +126,7 @@ class rebuild_test : public ::testing::Test {
     std::make_shared<events::catalog>();
   uuid tenant = uuid::make_v7();
   std::map<std::string, std::int64_t> versions;
+  std::int64_t reported = 0;
   std::map<std::string, hash_bytes> heads;
 };
 
@@ -135,13 +145,7 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
   ASSERT_EQ(counts()["a"], 99);
   append("c", 1);
 
-  std::int64_t reported = 0;
-  auto done = rebuild(
-    db.owner_url(), counting_model(), catalog,
-    [&](std::int64_t n) {
-      reported = n;
-    },
-    2);
+  auto done = rebuild(db.owner_url(), counting_model(), catalog, progress(), 2);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(done->name, "count");
   EXPECT_EQ(done->events, 6);
@@ -206,13 +210,8 @@ TEST_F(rebuild_test,
   std::vector<read_model> models;
   models.push_back(counting_model());
   models.push_back(tally_model());
-  std::int64_t reported = 0;
-  auto done = rebuild_all(
-    db.owner_url(), std::move(models), catalog,
-    [&](std::int64_t n) {
-      reported = n;
-    },
-    2);
+  auto done =
+    rebuild_all(db.owner_url(), std::move(models), catalog, progress(), 2);
   ASSERT_EQ(done.size(), 2u);
   ASSERT_TRUE(done[0]) << done[0].error().message;
   EXPECT_EQ(done[0]->name, "count");
@@ -240,13 +239,7 @@ TEST_F(rebuild_test, the_shared_read_goes_on_past_one_copy_of_the_log) {
   // Batches of one event: a COPY reads ten, so this log takes three.
   append("a", 13);
   append("b", 12);
-  std::int64_t reported = 0;
-  auto done = rebuild(
-    db.owner_url(), counting_model(), catalog,
-    [&](std::int64_t n) {
-      reported = n;
-    },
-    1);
+  auto done = rebuild(db.owner_url(), counting_model(), catalog, progress(), 1);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(reported, 25) << "the shared read stopped early";
   EXPECT_EQ(counts(), (std::map<std::string, int>{{"a", 13}, {"b", 12}}));
