@@ -21,28 +21,28 @@ namespace {
 /// The whole append of a batch in one statement (DOC: decision 0001):
 /// compare-and-set the existing streams, create the new ones, and insert the
 /// events of exactly the streams that moved. $1..$7 describe the requests,
-/// one element each; $8..$17 the events; $18 the batch's recorded_at.
+/// one element each; $8..$17 the events; $18 the batch's recorded_at. The
+/// arrays arrive in binary (`pg_binary_array`), hashes as raw bytea.
 constexpr auto append_sql = R"sql(
 WITH req AS (
   SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[],
-                       $5::text[], $6::bigint[], $7::text[])
+                       $5::bytea[], $6::bigint[], $7::bytea[])
     AS r(stream_id, tenant_id, stream_type, expected, expected_head,
          new_version, new_head)
 ), moved AS (
   UPDATE es.streams s
-     SET version = r.new_version, last_hash = decode(r.new_head, 'hex')
+     SET version = r.new_version, last_hash = r.new_head
     FROM req r
    WHERE r.expected > 0
      AND s.stream_id = r.stream_id
      AND s.tenant_id = r.tenant_id
      AND s.version = r.expected
-     AND s.last_hash = decode(r.expected_head, 'hex')
+     AND s.last_hash = r.expected_head
   RETURNING s.stream_id
 ), created AS (
   INSERT INTO es.streams (stream_id, tenant_id, stream_type, version,
                           last_hash)
-  SELECT r.stream_id, r.tenant_id, r.stream_type, r.new_version,
-         decode(r.new_head, 'hex')
+  SELECT r.stream_id, r.tenant_id, r.stream_type, r.new_version, r.new_head
     FROM req r
    WHERE r.expected = 0
   ON CONFLICT (stream_id) DO NOTHING
@@ -53,10 +53,10 @@ INSERT INTO es.events (event_id, tenant_id, stream_id, stream_version,
                        recorded_at, prev_hash, hash)
 SELECT e.event_id, e.tenant_id, e.stream_id, e.stream_version, e.event_type,
        e.schema_version, e.payload::jsonb, e.metadata::jsonb,
-       $18::timestamptz, decode(e.prev_hash, 'hex'), decode(e.hash, 'hex')
+       $18::timestamptz, e.prev_hash, e.hash
   FROM unnest($8::uuid[], $9::uuid[], $10::text[], $11::bigint[],
               $12::text[], $13::int[], $14::text[], $15::text[],
-              $16::text[], $17::text[])
+              $16::bytea[], $17::bytea[])
        AS e(event_id, tenant_id, stream_id, stream_version, event_type,
             schema_version, payload, metadata, prev_hash, hash)
  WHERE e.stream_id IN (SELECT stream_id FROM moved
@@ -275,45 +275,52 @@ event_store::append_in(pqxx::transaction_base& txn,
   }
   if (ready.empty())
     return results;
-  pg_array ids, tenants, types, expected_versions, expected_heads, new_versions,
-    new_heads;
-  pg_array ev_ids, ev_tenants, ev_streams, ev_versions, ev_types, ev_schemas,
-    ev_payloads, ev_metas, ev_prevs, ev_hashes;
+  using el = pg_binary_array::element;
+  pg_binary_array ids{el::text}, tenants{el::uuid}, types{el::text},
+    expected_versions{el::int8}, expected_heads{el::bytea},
+    new_versions{el::int8}, new_heads{el::bytea};
+  pg_binary_array ev_ids{el::uuid}, ev_tenants{el::uuid}, ev_streams{el::text},
+    ev_versions{el::int8}, ev_types{el::text}, ev_schemas{el::int4},
+    ev_payloads{el::text}, ev_metas{el::text}, ev_prevs{el::bytea},
+    ev_hashes{el::bytea};
   std::map<std::string_view, std::size_t> index_of_stream;
   for (const auto& p : ready) {
     const auto& req = requests[p.index];
-    auto tenant = req.tenant_id.to_string();
     index_of_stream[req.stream_id] = p.index;
-    ids.add(req.stream_id);
-    tenants.add(tenant);
-    types.add(req.stream_type);
-    expected_versions.add(req.expected_version);
-    expected_heads.add(to_hex(req.expected_head));
-    new_versions.add(p.envelopes.back().stream_version);
-    new_heads.add(to_hex(p.hashes.back()));
+    ids.add_bytes(req.stream_id);
+    tenants.add_bytes(req.tenant_id.bytes);
+    types.add_bytes(req.stream_type);
+    expected_versions.add_int8(req.expected_version);
+    expected_heads.add_bytes(req.expected_head);
+    new_versions.add_int8(p.envelopes.back().stream_version);
+    new_heads.add_bytes(p.hashes.back());
     for (std::size_t k = 0; k < p.envelopes.size(); ++k) {
       const auto& env = p.envelopes[k];
-      ev_ids.add(env.event_id.to_string());
-      ev_tenants.add(tenant);
-      ev_streams.add(env.stream_id);
-      ev_versions.add(env.stream_version);
-      ev_types.add(env.event_type);
-      ev_schemas.add(env.schema_version);
-      ev_payloads.add(env.payload);
-      ev_metas.add(env.metadata);
-      ev_prevs.add(to_hex(p.prev_hashes[k]));
-      ev_hashes.add(to_hex(p.hashes[k]));
+      ev_ids.add_bytes(env.event_id.bytes);
+      ev_tenants.add_bytes(req.tenant_id.bytes);
+      ev_streams.add_bytes(env.stream_id);
+      ev_versions.add_int8(env.stream_version);
+      ev_types.add_bytes(env.event_type);
+      ev_schemas.add_int4(env.schema_version);
+      ev_payloads.add_bytes(env.payload);
+      ev_metas.add_bytes(env.metadata);
+      ev_prevs.add_bytes(p.prev_hashes[k]);
+      ev_hashes.add_bytes(p.hashes[k]);
     }
   }
   // Registering is idempotent and cheap; the server prepares the statement
-  // once per connection, on first use.
+  // once per connection, on first use. A binarystring parameter is sent in
+  // binary format, which the statement's casts read with array_recv.
+  auto bin = [](pg_binary_array& a) {
+    return pqxx::binarystring{a.take()};
+  };
   txn.conn().prepare(append_statement, append_sql);
   auto rows = txn.exec_prepared(
-    append_statement, ids.take(), tenants.take(), types.take(),
-    expected_versions.take(), expected_heads.take(), new_versions.take(),
-    new_heads.take(), ev_ids.take(), ev_tenants.take(), ev_streams.take(),
-    ev_versions.take(), ev_types.take(), ev_schemas.take(), ev_payloads.take(),
-    ev_metas.take(), ev_prevs.take(), ev_hashes.take(), recorded_at);
+    append_statement, bin(ids), bin(tenants), bin(types),
+    bin(expected_versions), bin(expected_heads), bin(new_versions),
+    bin(new_heads), bin(ev_ids), bin(ev_tenants), bin(ev_streams),
+    bin(ev_versions), bin(ev_types), bin(ev_schemas), bin(ev_payloads),
+    bin(ev_metas), bin(ev_prevs), bin(ev_hashes), recorded_at);
   std::set<std::size_t> won;
   for (const auto& row : rows) {
     auto index = index_of_stream.at(row[0].c_str());
