@@ -44,12 +44,16 @@ struct store_writer_options {
   std::string database_url;
   /// At most this many events go into one transaction.
   std::size_t max_batch_events = 2000;
-  /// Connections committing batches side by side.
-  std::size_t committers = 3;
+  /// Connections committing batches side by side: one batch executes while
+  /// the other waits for its commit to reach the disk. A third measured
+  /// worse on two cores (decision 0003): three backends inserting into the
+  /// same index pages spend CPU on each other's locks.
+  std::size_t committers = 2;
   /// While a batch is in flight, another committer starts only once this
-  /// many appends wait. Measured (./dev bench append/commands): 64 gives
-  /// the largest batches, 16 the lowest command latency; 32 sits between.
-  std::size_t min_parallel_batch = 32;
+  /// many appends wait, so batches stay large under load. Measured with
+  /// `./dev bench append`: 96 gives about 125 events per transaction and
+  /// 42-55 us of PostgreSQL CPU per event, against 60 and 55-64 us at 32.
+  std::size_t min_parallel_batch = 96;
   /// How long a committer may take for one batch before its callers are
   /// told `timeout` (the outcome is then unknown).
   std::chrono::seconds commit_timeout{60};

@@ -140,21 +140,21 @@ double postgres_cpu_seconds() {
     std::string line;
     if (!std::getline(in, line))
       continue;
-    // "pid (comm) state ppid ...": utime and stime are fields 14 and 15.
+    // "pid (comm) state ppid ...": utime and stime are fields 14 and 15;
+    // cutime and cstime (16, 17) hold the CPU of reaped children, so a
+    // backend whose connection closed between two readings still counts
+    // (in the postmaster's).
     auto open = line.find('('), close = line.rfind(')');
     if (open == std::string::npos || close == std::string::npos
         || line.compare(open + 1, close - open - 1, "postgres") != 0)
       continue;
     std::istringstream fields{line.substr(close + 2)};
     std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14)
-        utime = std::stod(field);
-      else if (i == 15)
-        stime = std::stod(field);
-    }
-    total += (utime + stime) / ticks;
+    double used = 0;
+    for (int i = 3; i <= 17 && fields >> field; ++i)
+      if (i >= 14)
+        used += std::stod(field);
+    total += used / ticks;
   }
   return total;
 }

@@ -55,9 +55,9 @@ double current_rss_mib();
 /// CPU seconds (user + system) this process has used so far.
 double self_cpu_seconds();
 
-/// CPU seconds used so far by every live process named `postgres` (the
-/// cluster's backends and helpers; a backend that exited takes its share
-/// with it, so measure across a phase whose connections stay open).
+/// CPU seconds used so far by every process named `postgres` (the cluster's
+/// backends and helpers), counting backends that have exited through the
+/// postmaster's reaped-children times.
 double postgres_cpu_seconds();
 
 } // namespace larder::bench
