@@ -110,4 +110,10 @@ response json_response(std::string body, int status) {
   return res;
 }
 
+response health_response() {
+  response res = json_response(R"({"status":"ok"})");
+  res.set("Cache-Control", "no-store");
+  return res;
+}
+
 } // namespace larder::http

@@ -86,6 +86,10 @@ response error_response(const larder::error& err);
 /// A JSON body with status 200 (or `status`).
 response json_response(std::string body, int status = 200);
 
+/// The answer to `GET /health`: the process is alive. The broker answers
+/// most probes itself; the edge's route answers the rest the same way.
+response health_response();
+
 } // namespace larder::http
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(larder::http::request)

@@ -404,10 +404,28 @@ connection::pending_answer* pending_slot(broker_ptr self,
   return &slot->second;
 }
 
+/// `GET /health` (or HEAD) from a same-origin or non-browser client: the
+/// liveness probe, which needs nothing but a running broker. No identity,
+/// rate limit or lookup applies (its route says `anyone`, no limit), and a
+/// request with an Origin still goes to the edge for its CORS headers.
+bool is_liveness_probe(const request& req) {
+  return req.path == "/health" && (req.method == "GET" || req.method == "HEAD")
+         && req.header("origin").empty();
+}
+
 void dispatch(broker_ptr self, connection& c, request req, bool keep_alive) {
   ++self->state.stats.requests;
   auto seq = c.next_seq++;
   c.is_head[seq] = req.method == "HEAD";
+  if (is_liveness_probe(req)) {
+    // Answered here: the round trip to the edge actor and back (two
+    // messages across threads) was most of what a probe cost. The edge's
+    // /metrics counts these from `server_stats::health_answered`.
+    ++self->state.stats.health_answered;
+    c.pending[seq] = {health_response(), keep_alive, clock::now()};
+    write_ready(self, c);
+    return;
+  }
   c.pending[seq] = {std::nullopt, keep_alive, clock::now()};
   auto hdl = c.handle;
   auto serial = c.serial;

@@ -67,6 +67,8 @@ struct server_stats {
   std::uint64_t requests = 0;
   std::uint64_t parse_errors = 0;
   std::uint64_t timeouts = 0;
+  /// `GET /health` probes the broker answered itself (all 200).
+  std::uint64_t health_answered = 0;
 };
 
 /// The security headers larder sends with every response; HSTS when the

@@ -265,6 +265,63 @@ TEST_F(http_edge, every_answer_carries_the_security_headers) {
   EXPECT_EQ(call("DELETE", "/health").status, 405);
 }
 
+// The broker answers liveness probes itself; /metrics still counts each one
+// under its route, in the request counter and the latency histogram alike.
+TEST_F(http_edge, liveness_probes_are_counted_under_their_route) {
+  start();
+  auto sample = [&](const std::string& key) -> std::uint64_t {
+    auto text = call("GET", "/metrics").body;
+    auto at = text.find(key + " ");
+    return at == std::string::npos
+             ? 0
+             : std::stoull(text.substr(at + key.size() + 1));
+  };
+  const std::string answered =
+    R"(larder_http_requests_total{route="GET /health",status="200"})";
+  const std::string timed =
+    R"(larder_http_request_duration_seconds_count{route="GET /health"})";
+  auto answered_before = sample(answered), timed_before = sample(timed);
+  for (int i = 0; i < 3; ++i) {
+    auto res = call("GET", "/health");
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.body, R"({"status":"ok"})");
+    EXPECT_EQ(res.header("cache-control"), "no-store");
+    EXPECT_EQ(res.header("content-type"), "application/json");
+  }
+  EXPECT_EQ(sample(answered), answered_before + 3);
+  EXPECT_EQ(sample(timed), timed_before + 3);
+}
+
+// CORS for configured origins only, with credentials and never `*`; a probe
+// from a browser origin goes through the edge to get its headers.
+TEST_F(http_edge, only_configured_origins_get_cors_headers) {
+  edge.cors_origins = {"https://books.example"};
+  start();
+  const std::pair<std::string, std::string> books{"Origin",
+                                                  "https://books.example"};
+  const std::pair<std::string, std::string> evil{"Origin",
+                                                 "https://evil.example"};
+  auto allowed = call("GET", "/health", nullptr, "", {books});
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.header("access-control-allow-origin"),
+            "https://books.example");
+  EXPECT_EQ(allowed.header("access-control-allow-credentials"), "true");
+  auto other = call("GET", "/health", nullptr, "", {evil});
+  EXPECT_EQ(other.status, 200);
+  EXPECT_TRUE(other.header("access-control-allow-origin").empty());
+
+  auto preflight = call("OPTIONS", "/api/invoices", nullptr, "",
+                        {books, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.header("access-control-allow-origin"),
+            "https://books.example");
+  EXPECT_EQ(preflight.header("access-control-allow-credentials"), "true");
+  auto refused = call("OPTIONS", "/api/invoices", nullptr, "",
+                      {evil, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_TRUE(refused.header("access-control-allow-origin").empty());
+}
+
 TEST_F(http_edge, a_client_that_trickles_its_headers_is_cut_off) {
   server.header_timeout = std::chrono::milliseconds(300);
   start();
