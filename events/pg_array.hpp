@@ -76,10 +76,10 @@ class pg_array {
 
 /// Builds a one-dimensional array in PostgreSQL's binary wire format
 /// (what `array_recv` reads), to bind as one binary parameter. Nothing is
-/// quoted, escaped or printed: elements travel as their bytes, so the
-/// server neither parses the array nor each element's text (`array_in` was
-/// a quarter of the store's append CPU in PostgreSQL; hex and uuid text
-/// more). Every element has the array's one element type; no NULLs.
+/// quoted, escaped or printed: elements travel as their bytes (ids as 16
+/// bytes, hashes as 32), so neither side escapes or parses array text, and
+/// no text can be misread as array syntax. Every element has the array's
+/// one element type; no NULLs.
 class pg_binary_array {
  public:
   /// Element types by their built-in OIDs (pg_type.dat; fixed forever).
@@ -119,10 +119,6 @@ class pg_binary_array {
     put32(4);
     put32(static_cast<std::uint32_t>(value));
     ++count_;
-  }
-
-  std::size_t size() const {
-    return count_;
   }
 
   /// The array's wire bytes; the builder is spent afterwards.

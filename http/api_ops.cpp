@@ -36,11 +36,11 @@ void counter(std::string& out, std::string_view name, std::string_view help,
   out += '\n';
 }
 
-/// Route patterns hold only letters, digits, '/', '{', '}', '_', '-' and a
-/// space: nothing to escape in a label value.
 /// Requests by route and their latency. `health_answered` counts the
 /// probes the broker answered itself (in well under a millisecond) as
-/// `GET /health` answers, so the route reads as one.
+/// `GET /health` answers, so the route reads as one. Route patterns hold
+/// only letters, digits, '/', '{', '}', '_', '-' and a space: nothing to
+/// escape in a label value.
 void route_metrics_text(std::string& out, const edge_state& st,
                         std::uint64_t health_answered) {
   const auto* all = &st.metrics;
