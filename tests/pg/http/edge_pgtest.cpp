@@ -322,6 +322,53 @@ TEST_F(http_edge, only_configured_origins_get_cors_headers) {
   EXPECT_TRUE(refused.header("access-control-allow-origin").empty());
 }
 
+// Upload bodies arrive over many reads (8 KiB each) and are held to their
+// own limit: by the declared length before any body byte, and while a
+// chunked body grows.
+TEST_F(http_edge, upload_bodies_are_bounded_as_they_arrive) {
+  server.max_upload_body = 64 * 1024;
+  start();
+  auto head = [](std::string_view extra) {
+    return "POST /api/upload HTTP/1.1\r\nHost: x\r\n"
+           "Content-Type: application/octet-stream\r\n"
+           + std::string{extra} + "\r\n";
+  };
+  {
+    // Under the limit, in pieces: the whole body reaches the edge, which
+    // then asks who is calling.
+    http_connection conn{port};
+    std::string body(60 * 1024, 'x');
+    ASSERT_TRUE(conn.send_raw(
+      head("Content-Length: " + std::to_string(body.size()) + "\r\n")));
+    for (std::size_t at = 0; at < body.size(); at += 5000)
+      ASSERT_TRUE(conn.send_raw(std::string_view{body}.substr(at, 5000)));
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 401);
+  }
+  {
+    http_connection conn{port};
+    ASSERT_TRUE(conn.send_raw(head("Content-Length: 70000\r\n")));
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 413);
+  }
+  {
+    http_connection conn{port};
+    ASSERT_TRUE(conn.send_raw(head("Transfer-Encoding: chunked\r\n")));
+    // Twelve chunks of 8 KiB: the twelfth would pass 64 KiB + 32 KiB, so
+    // the broker refuses on the way (and may close before the last ones).
+    const std::string chunk = "2000\r\n" + std::string(8192, 'y') + "\r\n";
+    for (int i = 0; i < 12; ++i)
+      if (!conn.send_raw(chunk))
+        break;
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 413);
+  }
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
 TEST_F(http_edge, a_client_that_trickles_its_headers_is_cut_off) {
   server.header_timeout = std::chrono::milliseconds(300);
   start();
