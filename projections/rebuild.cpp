@@ -434,8 +434,6 @@ void read_shared(const std::string& owner_url, std::vector<batch_queue*> queues,
     queue->finish();
 }
 
-/// One model's side of `rebuild_all`: applies the shared batches, then
-/// reads on by itself and swaps the copy in.
 /// Runs the model's `settle` over its loaded copy.
 std::optional<error> settle(const std::string& owner_url,
                             const copy_plan& plan) {

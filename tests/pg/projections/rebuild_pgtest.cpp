@@ -113,6 +113,15 @@ class rebuild_test : public ::testing::Test {
     };
   }
 
+  /// Runs `sql` as the owner, in one transaction: what a buggy model
+  /// version or an old installation would have left behind.
+  void as_owner(const std::string& sql) {
+    pqxx::connection conn{db.owner_url()};
+    pqxx::work txn{conn};
+    txn.exec(sql);
+    txn.commit();
+  }
+
   /// How many rows `sql` (a count) finds, as the owner.
   int count(const std::string& sql) {
     pqxx::connection conn{db.owner_url()};
@@ -136,12 +145,7 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
   projection_runner live{db.app_url(), counting_model(), catalog};
   catch_up(live);
   // Damage the live tables, as a buggy model version would have.
-  {
-    pqxx::connection conn{db.owner_url()};
-    pqxx::work txn{conn};
-    txn.exec("UPDATE rm_count.counts SET n = 99 WHERE stream_id = 'a'");
-    txn.commit();
-  }
+  as_owner("UPDATE rm_count.counts SET n = 99 WHERE stream_id = 'a'");
   ASSERT_EQ(counts()["a"], 99);
   append("c", 1);
 
@@ -155,34 +159,22 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
 
   // The copy took the live name, indexes and grants included; nothing is
   // left of the old tables or the copy's checkpoint.
-  pqxx::connection conn{db.owner_url()};
-  {
-    pqxx::read_transaction txn{conn};
-    EXPECT_EQ(txn
-                .exec1("SELECT count(*) FROM pg_namespace WHERE nspname IN"
-                       " ('rm_count_old', 'rm_count_rebuild')")[0]
-                .as<int>(),
-              0);
-    // Every index under its live name, the primary key still one.
-    EXPECT_EQ(txn
-                .exec1("SELECT count(*) FROM pg_indexes WHERE schemaname ="
-                       " 'rm_count' AND indexname = 'counts_by_n'"
-                       " AND indexdef LIKE '%(n)%'")[0]
-                .as<int>(),
-              1);
-    EXPECT_EQ(txn
-                .exec1("SELECT count(*) FROM pg_constraint c"
-                       "  JOIN pg_namespace n ON n.oid = c.connamespace"
-                       " WHERE n.nspname = 'rm_count' AND c.contype = 'p'"
-                       "   AND c.conname = 'counts_pkey'")[0]
-                .as<int>(),
-              1);
-    EXPECT_EQ(txn
-                .exec1("SELECT count(*) FROM es.checkpoints"
-                       " WHERE name = 'count_rebuild'")[0]
-                .as<int>(),
-              0);
-  }
+  EXPECT_EQ(count("SELECT count(*) FROM pg_namespace WHERE nspname IN"
+                  " ('rm_count_old', 'rm_count_rebuild')"),
+            0);
+  // Every index under its live name, the primary key still one.
+  EXPECT_EQ(count("SELECT count(*) FROM pg_indexes WHERE schemaname ="
+                  " 'rm_count' AND indexname = 'counts_by_n'"
+                  " AND indexdef LIKE '%(n)%'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_constraint c"
+                  "  JOIN pg_namespace n ON n.oid = c.connamespace"
+                  " WHERE n.nspname = 'rm_count' AND c.contype = 'p'"
+                  "   AND c.conname = 'counts_pkey'"),
+            1);
+  EXPECT_EQ(
+    count("SELECT count(*) FROM es.checkpoints WHERE name = 'count_rebuild'"),
+    0);
 
   // The live runner carries on from the rebuilt position on the new tables:
   // nothing applied twice (c stays 1), new events counted.
@@ -200,13 +192,8 @@ TEST_F(rebuild_test,
   append("c", 2);
   projection_runner live_count{db.app_url(), counting_model(), catalog};
   catch_up(live_count);
-  {
-    pqxx::connection conn{db.owner_url()};
-    pqxx::work txn{conn};
-    txn.exec("UPDATE rm_count.counts SET n = 42");
-    txn.exec("INSERT INTO rm_tally.tallies VALUES ('kept', 7)");
-    txn.commit();
-  }
+  as_owner("UPDATE rm_count.counts SET n = 42;"
+           "INSERT INTO rm_tally.tallies VALUES ('kept', 7)");
   std::vector<read_model> models;
   models.push_back(counting_model());
   models.push_back(tally_model());
@@ -248,11 +235,7 @@ TEST_F(rebuild_test, the_shared_read_goes_on_past_one_copy_of_the_log) {
 TEST_F(rebuild_test, an_index_apply_needs_that_is_missing_defers_none) {
   append("a", 2);
   // An index under a name the model does not know (an older rebuild's).
-  {
-    pqxx::connection conn{db.owner_url()};
-    pqxx::nontransaction{conn}.exec(
-      "ALTER INDEX rm_count.counts_by_n RENAME TO counts_n_idx");
-  }
+  as_owner("ALTER INDEX rm_count.counts_by_n RENAME TO counts_n_idx");
   auto m = counting_model();
   m.indexes_for_apply = {"counts_by_n"};
   auto done = rebuild(db.owner_url(), m, catalog);
