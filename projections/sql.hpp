@@ -1,6 +1,9 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,53 @@ class sql_params {
 
  private:
   std::vector<std::optional<std::string>> values_;
+};
+
+/// One row for COPY, its fields in the order of the stream's columns; NULL
+/// where nothing was given.
+template <std::size_t N>
+class copy_row {
+ public:
+  copy_row& text(std::string v) {
+    fields_.at(next_++) = std::move(v);
+    return *this;
+  }
+
+  copy_row& text_or_null(std::optional<std::string> v) {
+    fields_.at(next_++) = std::move(v);
+    return *this;
+  }
+
+  /// NULL for "".
+  copy_row& nonempty(std::string v) {
+    if (v.empty())
+      ++next_;
+    else
+      fields_.at(next_++) = std::move(v);
+    return *this;
+  }
+
+  copy_row& number(std::int64_t n) {
+    return text(std::to_string(n));
+  }
+
+  copy_row& flag(bool b) {
+    return text(b ? "t" : "f");
+  }
+
+  /// pqxx escapes each field for COPY's text format.
+  void send(pqxx::stream_to& out) const {
+    if (next_ != N)
+      throw std::logic_error("a COPY row has the wrong number of fields");
+    std::array<const char*, N> raw;
+    for (std::size_t i = 0; i < N; ++i)
+      raw[i] = fields_[i] ? fields_[i]->c_str() : nullptr;
+    out << raw;
+  }
+
+ private:
+  std::array<std::optional<std::string>, N> fields_;
+  std::size_t next_ = 0;
 };
 
 } // namespace larder::projections
