@@ -466,7 +466,8 @@ rebuild_one(const std::string& owner_url, copy_plan& plan, batch_queue& queue,
     read_model load = copy;
     if (load.load_flush)
       load.flush = load.load_flush;
-    projection_runner loader{owner_url, std::move(load), catalog};
+    projection_runner loader{owner_url, std::move(load), catalog,
+                             commit_mode::relaxed};
     for (auto shared = queue.pop(); shared; shared = queue.pop()) {
       auto n = loader.run_batch_of(shared->after, shared->events, shared->next);
       if (!n) {
@@ -478,7 +479,8 @@ rebuild_one(const std::string& owner_url, copy_plan& plan, batch_queue& queue,
   }
   if (auto failed = settle(owner_url, plan))
     return *failed;
-  projection_runner runner{owner_url, std::move(copy), std::move(catalog)};
+  projection_runner runner{owner_url, std::move(copy), std::move(catalog),
+                           commit_mode::relaxed};
   auto done = finish(owner_url, plan, runner, batch, consumed);
   if (!done)
     return done.error();

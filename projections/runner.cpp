@@ -80,8 +80,13 @@ class wake_receiver : public pqxx::notification_receiver {
 // -- connection ---------------------------------------------------------------
 
 struct projection_runner::connection_holder {
-  explicit connection_holder(const std::string& url) : conn(url) {
-    pqxx::nontransaction{conn}.exec(session_setup_sql);
+  connection_holder(const std::string& url, commit_mode commits) : conn(url) {
+    {
+      pqxx::nontransaction setup{conn};
+      setup.exec(session_setup_sql);
+      if (commits == commit_mode::relaxed)
+        setup.exec("SET synchronous_commit = off");
+    }
     receiver = std::make_unique<wake_receiver>(conn);
   }
 
@@ -92,16 +97,16 @@ struct projection_runner::connection_holder {
 
 projection_runner::projection_runner(
   std::string database_url, read_model model,
-  std::shared_ptr<const events::catalog> catalog)
+  std::shared_ptr<const events::catalog> catalog, commit_mode commits)
   : url_(std::move(database_url)), model_(std::move(model)),
-    catalog_(std::move(catalog)) {}
+    catalog_(std::move(catalog)), commits_(commits) {}
 
 projection_runner::~projection_runner() = default;
 
 projection_runner::connection_holder& projection_runner::conn() {
   if (!conn_ || !conn_->conn.is_open()) {
     conn_.reset();
-    conn_ = std::make_unique<connection_holder>(url_);
+    conn_ = std::make_unique<connection_holder>(url_, commits_);
   }
   return *conn_;
 }
