@@ -565,7 +565,34 @@ constexpr auto delete_invoices_sql =
   " USING unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, invoice_id)"
   " WHERE f.tenant_id = k.tenant_id AND f.invoice_id = k.invoice_id";
 
-/// The columns of `invoices`, in the order `write_invoices` copies them.
+/// A live batch's invoice rows. A row whose indexed columns stay (an
+/// approval, a payment) is updated in place (HOT) where its page has room.
+constexpr auto upsert_invoices_sql =
+  "INSERT INTO invoices AS f (tenant_id, invoice_id, status, paid, paid_on,"
+  "    received_on, supplier_name, supplier_tax_id, invoice_number,"
+  "    issue_date, due_date, currency, minor_units, total, threshold_percent,"
+  "    items, supplier_id, supplier_search, invoice_date)"
+  " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::boolean[],"
+  "    $5::date[], $6::date[], $7::text[], $8::text[], $9::text[],"
+  "    $10::date[], $11::date[], $12::text[], $13::smallint[],"
+  "    $14::numeric[], $15::numeric[], $16::text[], $17::uuid[], $18::text[],"
+  "    $19::date[])"
+  " ON CONFLICT (tenant_id, invoice_id) DO UPDATE"
+  "   SET status = excluded.status, paid = excluded.paid,"
+  "       paid_on = excluded.paid_on, received_on = excluded.received_on,"
+  "       supplier_name = excluded.supplier_name,"
+  "       supplier_tax_id = excluded.supplier_tax_id,"
+  "       invoice_number = excluded.invoice_number,"
+  "       issue_date = excluded.issue_date, due_date = excluded.due_date,"
+  "       currency = excluded.currency, minor_units = excluded.minor_units,"
+  "       total = excluded.total,"
+  "       threshold_percent = excluded.threshold_percent,"
+  "       items = excluded.items, supplier_id = excluded.supplier_id,"
+  "       supplier_search = excluded.supplier_search,"
+  "       invoice_date = excluded.invoice_date";
+
+/// The columns of `invoices` as a rebuild copies its rows in: nearly all
+/// new, the few continued from the batch before deleted first.
 constexpr std::array<const char*, 19> invoice_columns{
   "tenant_id", "invoice_id", "status", "paid", "paid_on", "received_on",
   "supplier_name", "supplier_tax_id", "invoice_number", "issue_date",
@@ -1114,17 +1141,19 @@ class batch_plan {
         added_.push_back(std::move(o));
       }
     }
-    // The stored row goes and the new one is copied in.
-    if (before)
-      deleted_.row(before->tenant, before->invoice);
-    if (after)
+    if (after) {
+      if (before)
+        replaced_.row(before->tenant, before->invoice);
       upserts_.push_back(std::move(*after));
+    } else if (before) {
+      deleted_.row(before->tenant, before->invoice);
+    }
   }
 
   /// `loading`: into a rebuild's copy, leaving every price alert to
   /// `judge_all_prices_sql`.
   void write(pqxx::work& txn, bool loading) {
-    write_invoices(txn);
+    write_invoices(txn, loading);
     write_suppliers(txn);
     write_prices(txn, loading);
   }
@@ -1162,18 +1191,29 @@ class batch_plan {
     d.observations += sign;
   }
 
-  void write_invoices(pqxx::work& txn) {
+  void write_invoices(pqxx::work& txn, bool loading) {
     if (!deleted_.empty())
       deleted_.exec(txn, delete_invoices_sql);
     if (upserts_.empty())
       return;
+    auto each_row = [&](auto& rows) {
+      for (const auto& r : upserts_)
+        rows.row(r.tenant, r.invoice, r.status, r.paid, r.paid_on,
+                 r.received_on, r.supplier_name, r.supplier_tax_id,
+                 r.invoice_number, r.issue_date, r.due_date, r.currency,
+                 r.minor_units, r.total, r.threshold, encode_items(r.items),
+                 r.supplier_id, r.supplier_search, r.invoice_date);
+    };
+    if (!loading) {
+      sql_columns<19> rows;
+      each_row(rows);
+      rows.exec(txn, upsert_invoices_sql);
+      return;
+    }
+    if (!replaced_.empty())
+      replaced_.exec(txn, delete_invoices_sql);
     copy_rows rows{txn, "invoices", invoice_columns};
-    for (const auto& r : upserts_)
-      rows.row(r.tenant, r.invoice, r.status, r.paid, r.paid_on, r.received_on,
-               r.supplier_name, r.supplier_tax_id, r.invoice_number,
-               r.issue_date, r.due_date, r.currency, r.minor_units, r.total,
-               r.threshold, encode_items(r.items), r.supplier_id,
-               r.supplier_search, r.invoice_date);
+    each_row(rows);
     rows.complete();
   }
 
@@ -1266,6 +1306,8 @@ class batch_plan {
 
   std::vector<invoice_row> upserts_;
   sql_columns<2> deleted_;
+  /// Stored rows that `upserts_` replace.
+  sql_columns<2> replaced_;
   std::map<std::pair<uuid, uuid>, supplier_delta> suppliers_;
   std::map<std::tuple<uuid, uuid, std::string>, totals_delta> totals_;
   std::map<std::pair<uuid, uuid>, item_delta> items_;
