@@ -83,7 +83,7 @@ enum class commit_mode : std::uint8_t {
   /// swap, whose durable commit flushes all the WAL before it. A crash
   /// loses a tail of whole batches at most, and the next rebuild drops the
   /// copy and starts again. Rebuilding every model from a million events
-  /// took 26-27.5 s so instead of 30.6-31.8 s.
+  /// took 26-27.5 s instead of 30.6-31.8 s.
   relaxed,
 };
 
