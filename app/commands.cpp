@@ -332,13 +332,29 @@ int projections_rebuild(const config& cfg, const std::string& name) {
   spdlog::info("rebuilding {} ...", listed);
   std::int64_t next_note = 100000;
   auto started = std::chrono::steady_clock::now();
-  auto results = projections::rebuild_all(
-    cfg.migrate_url, std::move(chosen), catalog, [&](std::int64_t read) {
-      if (read >= next_note) {
-        spdlog::info("  {} events read", read);
-        next_note += 100000;
-      }
-    });
+  projections::rebuild_progress progress;
+  progress.read = [&](std::int64_t read) {
+    if (read >= next_note) {
+      spdlog::info("  {} events read", read);
+      next_note += 100000;
+    }
+  };
+  // What follows the read can take as long again; say what it is.
+  progress.step = [](const std::string& model, projections::rebuild_step step) {
+    switch (step) {
+      case projections::rebuild_step::settling:
+        spdlog::info("  {}: log loaded, settling the copy", model);
+        break;
+      case projections::rebuild_step::indexing:
+        spdlog::info("  {}: caught up, building indexes and statistics", model);
+        break;
+      case projections::rebuild_step::swapping:
+        spdlog::info("  {}: swapping the copy in", model);
+        break;
+    }
+  };
+  auto results = projections::rebuild_all(cfg.migrate_url, std::move(chosen),
+                                          catalog, std::move(progress));
   std::int64_t events = 0;
   int failed = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {

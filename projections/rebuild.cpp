@@ -250,14 +250,20 @@ void build_indexes(const std::string& owner_url,
 /// what arrived meanwhile, and swaps it in (see `rebuild`).
 expected<std::int64_t> finish(const std::string& owner_url, copy_plan& plan,
                               projection_runner& runner, std::size_t batch,
-                              std::int64_t consumed) {
+                              std::int64_t consumed,
+                              const rebuild_progress& progress) {
   const std::string& live_name = plan.model.name;
+  auto report = [&](rebuild_step step) {
+    if (progress.step)
+      progress.step(live_name, step);
+  };
   pqxx::connection conn{owner_url};
-  bool indexed = false;
+  bool indexed = false, swapping = false;
   for (int attempt = 0;; ++attempt) {
     if (auto done = catch_up(runner, batch, consumed); !done)
       return done.error();
     if (!indexed) {
+      report(rebuild_step::indexing);
       build_indexes(owner_url, plan.later);
       pqxx::nontransaction build{conn};
       // Fresh statistics before the copy serves: without them the
@@ -270,6 +276,10 @@ expected<std::int64_t> finish(const std::string& owner_url, copy_plan& plan,
       // Building took a while: catch up again before holding the live
       // model off.
       continue;
+    }
+    if (!swapping) {
+      report(rebuild_step::swapping);
+      swapping = true;
     }
     pqxx::work txn{conn};
     // Waits for the live runner's batch in progress, then holds it off.
@@ -457,7 +467,8 @@ std::optional<error> settle(const std::string& owner_url,
 expected<rebuild_report>
 rebuild_one(const std::string& owner_url, copy_plan& plan, batch_queue& queue,
             std::shared_ptr<const events::catalog> catalog, std::size_t batch,
-            std::chrono::steady_clock::time_point started) {
+            std::chrono::steady_clock::time_point started,
+            const rebuild_progress& progress) {
   read_model copy = plan.model;
   copy.name = plan.copy_name;
   copy.schema = plan.copy_schema;
@@ -477,11 +488,13 @@ rebuild_one(const std::string& owner_url, copy_plan& plan, batch_queue& queue,
       consumed += static_cast<std::int64_t>(*n);
     }
   }
+  if (plan.model.settle && progress.step)
+    progress.step(plan.model.name, rebuild_step::settling);
   if (auto failed = settle(owner_url, plan))
     return *failed;
   projection_runner runner{owner_url, std::move(copy), std::move(catalog),
                            commit_mode::relaxed};
-  auto done = finish(owner_url, plan, runner, batch, consumed);
+  auto done = finish(owner_url, plan, runner, batch, consumed, progress);
   if (!done)
     return done.error();
   std::chrono::duration<double> took =
@@ -526,7 +539,7 @@ projection_reports(const std::string& database_url,
 std::vector<expected<rebuild_report>>
 rebuild_all(const std::string& owner_url, std::vector<read_model> models,
             std::shared_ptr<const events::catalog> catalog,
-            std::function<void(std::int64_t)> progress, std::size_t batch) {
+            rebuild_progress progress, std::size_t batch) {
   auto started = std::chrono::steady_clock::now();
   std::vector<expected<rebuild_report>> out(
     models.size(), make_error(errc::unavailable, "not rebuilt"));
@@ -570,7 +583,8 @@ rebuild_all(const std::string& owner_url, std::vector<read_model> models,
       auto& queue = *q;
       auto& plan = *plans[i];
       try {
-        out[i] = rebuild_one(owner_url, plan, queue, catalog, batch, started);
+        out[i] = rebuild_one(owner_url, plan, queue, catalog, batch, started,
+                             progress);
       } catch (const pqxx::failure& e) {
         out[i] =
           make_error(errc::unavailable, "rebuilding " + plan.model.name
@@ -585,7 +599,7 @@ rebuild_all(const std::string& owner_url, std::vector<read_model> models,
       }
     });
   }
-  read_shared(owner_url, open, types, *catalog, batch, progress);
+  read_shared(owner_url, open, types, *catalog, batch, progress.read);
   for (auto& worker : workers)
     worker.join();
   return out;
@@ -593,8 +607,7 @@ rebuild_all(const std::string& owner_url, std::vector<read_model> models,
 
 expected<rebuild_report> rebuild(const std::string& owner_url, read_model model,
                                  std::shared_ptr<const events::catalog> catalog,
-                                 std::function<void(std::int64_t)> progress,
-                                 std::size_t batch) {
+                                 rebuild_progress progress, std::size_t batch) {
   std::vector<read_model> one;
   one.push_back(std::move(model));
   return std::move(rebuild_all(owner_url, std::move(one), std::move(catalog),

@@ -35,6 +35,27 @@ expected<std::vector<projection_report>>
 projection_reports(const std::string& database_url,
                    const std::vector<std::string>& names);
 
+/// The steps of one model's rebuild after it has loaded the log, each
+/// reported as it begins (`rebuild_progress::step`).
+enum class rebuild_step : std::uint8_t {
+  /// Running the model's `settle` over its loaded copy.
+  settling,
+  /// Building the indexes left out while loading, and statistics.
+  indexing,
+  /// Caught up and indexed: swapping the copy in.
+  swapping,
+};
+
+/// What a rebuild tells as it goes, so that a person watching knows what
+/// it is doing. Both optional; called from the rebuild's threads, `step`
+/// from several at once (one per model).
+struct rebuild_progress {
+  /// How many events of the log have been read so far, after each batch.
+  std::function<void(std::int64_t)> read;
+  /// `model` begins `step`.
+  std::function<void(const std::string& model, rebuild_step step)> step;
+};
+
 struct rebuild_report {
   std::string name;
   std::int64_t events = 0;
@@ -54,13 +75,11 @@ struct rebuild_report {
 /// new, never a mix. A rebuild that fails drops its copy.
 ///
 /// Needs the owner's URL (`LARDER_MIGRATE_URL`): it creates and renames
-/// schemas. Only models with a `schema` can be rebuilt. `progress` is told
-/// how many events of the log have been read so far, after each batch.
-expected<rebuild_report>
-rebuild(const std::string& owner_url, read_model model,
-        std::shared_ptr<const events::catalog> catalog,
-        std::function<void(std::int64_t)> progress = {},
-        std::size_t batch = 5000);
+/// schemas. Only models with a `schema` can be rebuilt.
+expected<rebuild_report> rebuild(const std::string& owner_url, read_model model,
+                                 std::shared_ptr<const events::catalog> catalog,
+                                 rebuild_progress progress = {},
+                                 std::size_t batch = 5000);
 
 /// `rebuild` of several models at once, reading the log once for all of
 /// them: one thread streams the log (`event_store::scan_log`) in batches of
@@ -73,7 +92,6 @@ rebuild(const std::string& owner_url, read_model model,
 std::vector<expected<rebuild_report>>
 rebuild_all(const std::string& owner_url, std::vector<read_model> models,
             std::shared_ptr<const events::catalog> catalog,
-            std::function<void(std::int64_t)> progress = {},
-            std::size_t batch = 5000);
+            rebuild_progress progress = {}, std::size_t batch = 5000);
 
 } // namespace larder::projections

@@ -1,6 +1,5 @@
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -207,6 +206,11 @@ TEST(cli, projections_status_and_rebuild) {
   EXPECT_NE(all.output.find("rebuilt 5 projections from 1 events"),
             std::string::npos)
     << all.output;
+  // What each model does after the read is said as it begins.
+  for (const char* step : {"suppliers: log loaded, settling the copy",
+                           "invoices: caught up, building indexes and",
+                           "directory: swapping the copy in"})
+    EXPECT_NE(all.output.find(step), std::string::npos) << all.output;
   // Every model has now run: none is "never" updated.
   auto after = c.run({"projections", "status"});
   EXPECT_EQ(after.code, 0) << after.output;

@@ -4,6 +4,9 @@
 #include "projections/rebuild.hpp"
 
 #include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -19,6 +22,8 @@ using larder::projections::projection_runner;
 using larder::projections::read_model;
 using larder::projections::rebuild;
 using larder::projections::rebuild_all;
+using larder::projections::rebuild_progress;
+using larder::projections::rebuild_step;
 using larder::testing::catch_up;
 using larder::testing::make_append;
 using larder::testing::test_database;
@@ -106,11 +111,18 @@ class rebuild_test : public ::testing::Test {
     return out;
   }
 
-  /// Records in `reported` what a rebuild tells its progress callback.
-  std::function<void(std::int64_t)> progress() {
-    return [this](std::int64_t n) {
+  /// Records in `reported` how many events a rebuild says it has read,
+  /// and in `steps` each step a model begins, in order.
+  rebuild_progress progress() {
+    rebuild_progress p;
+    p.read = [this](std::int64_t n) {
       reported = n;
     };
+    p.step = [this](const std::string& model, rebuild_step step) {
+      std::lock_guard lock{steps_mutex};
+      steps[model].push_back(step);
+    };
+    return p;
   }
 
   /// Runs `sql` as the owner, in one transaction: what a buggy model
@@ -136,6 +148,8 @@ class rebuild_test : public ::testing::Test {
   uuid tenant = uuid::make_v7();
   std::map<std::string, std::int64_t> versions;
   std::int64_t reported = 0;
+  std::mutex steps_mutex;
+  std::map<std::string, std::vector<rebuild_step>> steps;
   std::map<std::string, hash_bytes> heads;
 };
 
@@ -149,11 +163,19 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
   ASSERT_EQ(counts()["a"], 99);
   append("c", 1);
 
-  auto done = rebuild(db.owner_url(), counting_model(), catalog, progress(), 2);
+  auto model = counting_model();
+  model.settle = [](pqxx::work&) -> std::optional<error> {
+    return std::nullopt;
+  };
+  auto done = rebuild(db.owner_url(), model, catalog, progress(), 2);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(done->name, "count");
   EXPECT_EQ(done->events, 6);
   EXPECT_EQ(reported, 6);
+  // Each step after the read is told as it begins.
+  EXPECT_EQ(steps["count"],
+            (std::vector{rebuild_step::settling, rebuild_step::indexing,
+                         rebuild_step::swapping}));
   EXPECT_EQ(counts(),
             (std::map<std::string, int>{{"a", 3}, {"b", 2}, {"c", 1}}));
 
@@ -204,6 +226,11 @@ TEST_F(rebuild_test,
   EXPECT_EQ(done[0]->name, "count");
   EXPECT_EQ(done[0]->events, 6);
   EXPECT_EQ(reported, 6);
+  // A model without `settle` skips that step; the one that failed while
+  // loading reached none.
+  EXPECT_EQ(steps["count"],
+            (std::vector{rebuild_step::indexing, rebuild_step::swapping}));
+  EXPECT_FALSE(steps.contains("tally"));
   EXPECT_EQ(counts(),
             (std::map<std::string, int>{{"a", 3}, {"bad", 1}, {"c", 2}}));
   // The tally fails on its own poison, names it, keeps its live tables
