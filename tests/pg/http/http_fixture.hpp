@@ -232,20 +232,28 @@ class http_fixture : public ::testing::Test {
   /// in, onboarded): the session and the tenant's id.
   std::pair<session, std::string> owner(const std::string& email,
                                         const std::string& alias) {
+    // A failed step ends the setup: the test then fails on what it asks
+    // of an empty session, instead of reading a session that is not there.
     auto root = sign_in(root_email);
-    EXPECT_TRUE(root);
+    if (!root) {
+      ADD_FAILURE() << "the root admin could not sign in";
+      return {};
+    }
     EXPECT_EQ(call("POST", "/api/admin/allowlist", &*root,
                    R"({"entry":")" + email + "\"}")
                 .status,
               201);
     auto s = sign_in(email);
-    EXPECT_TRUE(s);
+    if (!s) {
+      ADD_FAILURE() << email << " could not sign in";
+      return {};
+    }
     auto made =
       call("POST", "/api/onboarding/complete", &*s,
            R"({"name":"Bistro )" + alias
              + R"(","region":"CA-QC","inbound_alias":")" + alias + "\"}");
     EXPECT_EQ(made.status, 201) << made.body;
-    return {s.value_or(session{}), member(made.body, "id")};
+    return {*s, member(made.body, "id")};
   }
 
   /// Signs `email` in once their invitation joined them to a business
