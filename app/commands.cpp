@@ -339,7 +339,7 @@ int projections_rebuild(const config& cfg, const std::string& name) {
       next_note += 100000;
     }
   };
-  // What follows the read can take as long again; say what it is.
+  // After the read, the big models take seconds more; say what they do.
   progress.step = [](const std::string& model, projections::rebuild_step step) {
     switch (step) {
       case projections::rebuild_step::settling:
