@@ -536,7 +536,6 @@ caf::behavior server(broker_ptr self, server_options options,
                      caf::actor handler) {
   self->state.options = std::move(options);
   self->state.handler = std::move(handler);
-  self->delayed_send(self, std::chrono::seconds(1), caf::tick_atom_v);
   return {
     [self](caf::open_atom) -> caf::result<std::uint16_t> {
       auto& o = self->state.options;
@@ -544,6 +543,10 @@ caf::behavior server(broker_ptr self, server_options options,
       if (!bound)
         return std::move(bound.error());
       self->state.acceptor = bound->first;
+      // Ticks start once the broker listens. A broker that could not is
+      // shut down at once, and must leave no tick in the actor clock
+      // (see close_atom).
+      self->delayed_send(self, std::chrono::seconds(1), caf::tick_atom_v);
       return bound->second;
     },
     [self](const caf::io::new_connection_msg& msg) {

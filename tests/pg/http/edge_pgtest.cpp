@@ -12,6 +12,7 @@
 
 #include "events/event_store.hpp"
 #include "http/api.hpp"
+#include "http/server.hpp"
 
 using namespace larder;
 using namespace larder::testing;
@@ -366,6 +367,20 @@ TEST_F(http_edge, upload_bodies_are_bounded_as_they_arrive) {
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 413);
   }
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+// A second server on a port already taken says so, and the first one goes
+// on serving. (The refused broker is shut down before its first tick.)
+TEST_F(http_edge, a_port_already_in_use_is_refused_clearly) {
+  start();
+  auto taken = server;
+  taken.port = port;
+  auto second = http::spawn_server(*sys_, taken, caf::actor{});
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("is another server using the port?"),
+            std::string::npos)
+    << second.error().message;
   EXPECT_EQ(call("GET", "/health").status, 200);
 }
 
