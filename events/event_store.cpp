@@ -99,6 +99,27 @@ constexpr auto read_tenant_log_sql =
   "   AND e.tenant_id = $4::uuid"
   " ORDER BY e.transaction_id, e.global_position LIMIT $3";
 
+/// The fence read of a reader that applies only some event types
+/// (`$4`, a text array): the others come with their position, transaction
+/// and type only, since it only steps past them. No row carries the
+/// hashes, which only `verify` needs.
+constexpr auto read_log_of_types_sql =
+  "SELECT e.global_position, e.transaction_id::text, e.event_type, k.wanted,"
+  " CASE WHEN k.wanted THEN e.event_id::text END,"
+  " CASE WHEN k.wanted THEN e.tenant_id::text END,"
+  " CASE WHEN k.wanted THEN e.stream_id END,"
+  " CASE WHEN k.wanted THEN e.stream_version END,"
+  " CASE WHEN k.wanted THEN e.schema_version END,"
+  " CASE WHEN k.wanted THEN e.payload::text END,"
+  " CASE WHEN k.wanted THEN e.metadata::text END,"
+  " CASE WHEN k.wanted THEN to_char(e.recorded_at AT TIME ZONE 'UTC',"
+  " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
+  " FROM es.events e,"
+  " LATERAL (SELECT e.event_type = ANY($4::text[]) AS wanted) k"
+  " WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)"
+  "   AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+  " ORDER BY e.transaction_id, e.global_position LIMIT $3";
+
 constexpr auto verify_page_sql =
   "SELECT " LARDER_EVENT_COLUMNS
   " FROM es.events WHERE (stream_id, stream_version) > ($1, $2)"
@@ -151,6 +172,40 @@ recorded_event to_event(const pqxx::row& row) {
   ev.prev_hash = parse_hash(row[11].c_str());
   ev.hash = parse_hash(row[12].c_str());
   return ev;
+}
+
+/// A row of `read_log_of_types_sql`.
+recorded_event to_typed_event(const pqxx::row& row) {
+  recorded_event ev;
+  ev.global_position = row[0].as<std::int64_t>();
+  ev.transaction_id = parse_u64(row[1].c_str());
+  ev.env.event_type = row[2].c_str();
+  if (!row[3].as<bool>())
+    return ev;
+  ev.env.event_id = uuid::parse(row[4].c_str()).value_or(uuid{});
+  ev.env.tenant_id = uuid::parse(row[5].c_str()).value_or(uuid{});
+  ev.env.stream_id = row[6].c_str();
+  ev.env.stream_version = row[7].as<std::int64_t>();
+  ev.env.schema_version = row[8].as<std::int32_t>();
+  ev.env.payload = row[9].c_str();
+  ev.env.metadata = row[10].c_str();
+  ev.env.recorded_at = row[11].c_str();
+  return ev;
+}
+
+/// The events of a fence read, each row made one by `convert`, and where
+/// the next read starts.
+log_batch to_batch(const pqxx::result& rows, log_position after,
+                   recorded_event (*convert)(const pqxx::row&)) {
+  log_batch batch;
+  batch.next = after;
+  batch.events.reserve(rows.size());
+  for (const auto& row : rows)
+    batch.events.push_back(convert(row));
+  if (!batch.events.empty())
+    batch.next = {batch.events.back().transaction_id,
+                  batch.events.back().global_position};
+  return batch;
 }
 
 /// A validated request with its events enveloped and chained.
@@ -464,15 +519,34 @@ log_batch event_store::read_log_in(pqxx::transaction_base& txn,
     tenant ? txn.exec_params(read_tenant_log_sql, xid, after.global_position,
                              lim, tenant->to_string())
            : txn.exec_params(read_log_sql, xid, after.global_position, lim);
-  log_batch batch;
-  batch.next = after;
-  batch.events.reserve(rows.size());
-  for (const auto& row : rows)
-    batch.events.push_back(to_event(row));
-  if (!batch.events.empty())
-    batch.next = {batch.events.back().transaction_id,
-                  batch.events.back().global_position};
-  return batch;
+  return to_batch(rows, after, to_event);
+}
+
+log_batch event_store::read_log_of_types_in(pqxx::transaction_base& txn,
+                                            log_position after,
+                                            std::size_t limit,
+                                            const std::string& types) {
+  auto rows = txn.exec_params(
+    read_log_of_types_sql, std::to_string(after.transaction_id),
+    after.global_position, static_cast<std::int64_t>(limit), types);
+  return to_batch(rows, after, to_typed_event);
+}
+
+std::string
+event_store::text_array(const std::set<std::string, std::less<>>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1)
+      out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 expected<log_batch> event_store::read_log(log_position after, std::size_t limit,

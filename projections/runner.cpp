@@ -99,7 +99,8 @@ projection_runner::projection_runner(
   std::string database_url, read_model model,
   std::shared_ptr<const events::catalog> catalog, commit_mode commits)
   : url_(std::move(database_url)), model_(std::move(model)),
-    catalog_(std::move(catalog)), commits_(commits) {}
+    catalog_(std::move(catalog)), commits_(commits),
+    types_(events::event_store::text_array(model_.event_types)) {}
 
 projection_runner::~projection_runner() = default;
 
@@ -117,7 +118,7 @@ expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
   events::log_batch read;
   return note_outcome(apply_batch(
     [&](pqxx::work& txn, events::log_position at) -> expected<batch_view> {
-      read = events::event_store::read_log_in(txn, at, limit);
+      read = events::event_store::read_log_of_types_in(txn, at, limit, types_);
       for (auto& ev : read.events)
         if (model_.event_types.contains(ev.env.event_type))
           if (auto up = catalog_->upcast(ev.env); !up)

@@ -341,3 +341,73 @@ TEST(fence_order, transaction_ids_are_ordered_as_numbers_not_as_text) {
   }
   FAIL() << "other writers kept taking the transaction ids at the boundary";
 }
+
+// A projection reads the log through `read_log_of_types_in`: the same
+// events in the same order with the same `next` as read_log, whole where
+// the reader applies their type, and only position, transaction and type
+// where it steps past them. A type named with quotes and backslashes is
+// matched as itself.
+TEST(fence, a_typed_read_is_the_log_with_only_the_wanted_events_whole) {
+  test_database db;
+  event_store store{db.app_url()};
+  auto tenant = uuid::make_v7();
+  auto req = make_append("invoice-1", tenant, 0, genesis_hash, 4,
+                         R"({"supplier":"Beurre \"Bordier\""})");
+  const std::string odd = R"(Odd"Type\Name)";
+  req.events[1].event_type = "InvoicePaid";
+  req.events[3].event_type = odd;
+  ASSERT_TRUE(store.append(req));
+  ASSERT_TRUE(store.append(make_append("invoice-2", tenant, 0, genesis_hash)));
+  auto whole = read_at_least(store, db.superuser_url(), {}, 5);
+  ASSERT_EQ(whole.events.size(), 5u);
+
+  auto types = event_store::text_array({"InvoicePaid", odd});
+  pqxx::connection conn{db.app_url()};
+  pqxx::read_transaction txn{conn};
+  auto typed = event_store::read_log_of_types_in(txn, {}, 100, types);
+  ASSERT_EQ(typed.events.size(), 5u);
+  EXPECT_EQ(typed.next, whole.next);
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto& got = typed.events[i];
+    const auto& want = whole.events[i];
+    SCOPED_TRACE("event " + std::to_string(i));
+    EXPECT_EQ(got.global_position, want.global_position);
+    EXPECT_EQ(got.transaction_id, want.transaction_id);
+    EXPECT_EQ(got.env.event_type, want.env.event_type);
+    // Hashes are for verify only.
+    EXPECT_EQ(got.hash, hash_bytes{});
+    if (got.env.event_type == "InvoicePaid" || got.env.event_type == odd) {
+      EXPECT_EQ(got.env.event_id, want.env.event_id);
+      EXPECT_EQ(got.env.tenant_id, tenant);
+      EXPECT_EQ(got.env.stream_id, "invoice-1");
+      EXPECT_EQ(got.env.stream_version, want.env.stream_version);
+      EXPECT_EQ(got.env.schema_version, want.env.schema_version);
+      EXPECT_EQ(got.env.payload, want.env.payload);
+      EXPECT_NE(got.env.payload.find("Bordier"), std::string::npos);
+      EXPECT_EQ(got.env.metadata, want.env.metadata);
+      EXPECT_EQ(got.env.recorded_at, want.env.recorded_at);
+    } else {
+      EXPECT_TRUE(got.env.event_id.is_nil());
+      EXPECT_TRUE(got.env.stream_id.empty());
+      EXPECT_TRUE(got.env.payload.empty());
+      EXPECT_TRUE(got.env.metadata.empty());
+    }
+  }
+  EXPECT_EQ(typed.events[1].env.event_type, "InvoicePaid");
+  EXPECT_EQ(typed.events[3].env.event_type, odd);
+  EXPECT_FALSE(typed.events[3].env.payload.empty());
+
+  // Paging: a limit stops where read_log would, and the rest follows.
+  auto first = event_store::read_log_of_types_in(txn, {}, 2, types);
+  ASSERT_EQ(first.events.size(), 2u);
+  EXPECT_EQ(first.next.global_position, whole.events[1].global_position);
+  auto rest = event_store::read_log_of_types_in(txn, first.next, 100, types);
+  ASSERT_EQ(rest.events.size(), 3u);
+  EXPECT_EQ(rest.events[0].global_position, whole.events[2].global_position);
+  // No type at all: every event is stepped past.
+  auto none = event_store::read_log_of_types_in(txn, {}, 100,
+                                                event_store::text_array({}));
+  ASSERT_EQ(none.events.size(), 5u);
+  for (const auto& ev : none.events)
+    EXPECT_TRUE(ev.env.payload.empty());
+}
