@@ -1,6 +1,7 @@
 #include "actors/projection_actor.hpp"
 
 #include <algorithm>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -23,6 +24,8 @@ struct projection_state {
   /// Caught up: waiting for a notification until `next_poll`.
   bool waiting = false;
   std::chrono::steady_clock::time_point next_poll;
+  /// When the last run of batches started.
+  std::chrono::steady_clock::time_point last_run;
 
   static inline const char* name = "larder.projection";
 
@@ -99,8 +102,12 @@ void tick(projection_pointer self) {
     if (!wait_is_over(self))
       return;
     st.waiting = false;
+    auto since = std::chrono::steady_clock::now() - st.last_run;
+    if (since < st.options.min_batch_interval)
+      std::this_thread::sleep_for(st.options.min_batch_interval - since);
   }
-  auto deadline = std::chrono::steady_clock::now() + st.options.tick_budget;
+  st.last_run = std::chrono::steady_clock::now();
+  auto deadline = st.last_run + st.options.tick_budget;
   for (;;) {
     auto consumed = st.runner->run_batch(st.options.batch_size);
     if (!consumed) {
@@ -131,7 +138,8 @@ projection_impl::behavior_type projection(
   st.options = options;
   st.options.batch_size = std::max<std::size_t>(1, st.options.batch_size);
   st.runner = std::make_unique<projections::projection_runner>(
-    std::move(url), std::move(model), std::move(catalog));
+    std::move(url), std::move(model), std::move(catalog),
+    projections::commit_mode::relaxed);
   self->send(self, tick_atom_v);
   return {
     [self](tick_atom) {

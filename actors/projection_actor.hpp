@@ -37,6 +37,16 @@ struct projection_options {
   /// How long to wait for a NOTIFY before looking at the log anyway: events
   /// a long transaction held behind the fence come with no notification.
   std::chrono::milliseconds poll_interval{1000};
+  /// Woken by a commit, the actor starts a batch no sooner than this after
+  /// the last one started. Under a stream of commands a notification comes
+  /// after nearly every group commit, and each batch costs the database a
+  /// transaction, a checkpoint lock and a read whatever it carries (about
+  /// 2 ms of its CPU for a model that applies none of the batch): at 4,000
+  /// commands/s the models that skip approvals and payments ran 40 batches
+  /// a second each. Waiting out the rest of this interval gathers commits
+  /// into at most 20 batches a second. A model idle for longer runs at
+  /// once, so a lone command is seen as soon as before.
+  std::chrono::milliseconds min_batch_interval{50};
   /// One tick works at most about this long before it reads its mailbox.
   std::chrono::milliseconds tick_budget{250};
   /// While waiting for a commit, the actor blocks at most this long at a

@@ -36,13 +36,18 @@ class projection_actor_test : public ::testing::Test {
     }
   }
 
-  projection_actor spawn(projections::read_model model) {
-    projection_options opts;
-    opts.min_backoff = 10ms;
-    opts.max_backoff = 200ms;
+  projection_actor spawn(projections::read_model model,
+                         projection_options opts = quick()) {
     spawned.push_back(spawn_projection(sys, db.app_url(), std::move(model),
                                        directory_catalog(), opts));
     return spawned.back();
+  }
+
+  static projection_options quick() {
+    projection_options opts;
+    opts.min_backoff = 10ms;
+    opts.max_backoff = 200ms;
+    return opts;
   }
 
   projection_status status_of(const projection_actor& p) {
@@ -159,4 +164,53 @@ TEST_F(projection_actor_test, reports_a_poison_event_and_never_passes_it) {
   pqxx::read_transaction txn{conn};
   EXPECT_EQ(projections::list_tenants(txn, "Later", 10, 0).total, 0)
     << "the projection passed the poison event";
+}
+
+// Under a stream of commits a projection starts a batch no sooner than
+// `min_batch_interval` after the last one, so the commits of that moment
+// gather into one batch; a projection idle for longer runs at once.
+TEST_F(projection_actor_test,
+       gathers_the_commits_of_a_busy_moment_into_one_batch) {
+  auto opts = quick();
+  opts.min_batch_interval = 3s;
+  // A poll is a batch too: none during the test.
+  opts.poll_interval = 60s;
+  auto p = spawn(projections::directory_model(), opts);
+  wait_until(p, [](const projection_status& s) {
+    return s.caught_up;
+  });
+  // Idle for longer than the interval: the next commit is applied at once.
+  std::this_thread::sleep_for(3100ms);
+  auto t = uuid::make_v7();
+  auto start = std::chrono::steady_clock::now();
+  history.tenant(t, {created(t, "Osteria")});
+  wait_until(p, [](const projection_status& s) {
+    return s.consumed == 1;
+  });
+  auto first = std::chrono::steady_clock::now();
+  EXPECT_LT(first - start, 2500ms) << "an idle projection waited";
+  // Read from the checkpoint row: a status request waits for the tick.
+  auto checkpoint = [&] {
+    pqxx::connection conn{db.app_url()};
+    pqxx::read_transaction txn{conn};
+    return txn
+      .exec1("SELECT last_position FROM es.checkpoints WHERE name = "
+             "'directory'")[0]
+      .as<std::int64_t>();
+  };
+  auto after_first = checkpoint();
+
+  // Two more commits right after: applied together, once the interval since
+  // the last batch has passed.
+  auto alice = uuid::make_v7();
+  history.tenant(
+    t, {member_joined{alice, "alice@example.com", tenant_role::admin}});
+  history.tenant(t, {member_removed{alice}});
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(checkpoint(), after_first) << "a batch ran within the interval";
+  auto s = wait_until(p, [](const projection_status& s) {
+    return s.consumed == 3 && s.backlog == 0;
+  });
+  EXPECT_GE(std::chrono::steady_clock::now() - first, 2500ms);
+  EXPECT_EQ(s.last_error, "");
 }
