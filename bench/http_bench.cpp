@@ -164,6 +164,11 @@ struct wrk_result {
   double p99_ms = 0;
   long errors = 0;    // non-2xx/3xx answers and socket errors
   long overtaken = 0; // commands refused for racing their predecessor
+  /// CPU per answered request, in microseconds: larder's (this process)
+  /// and PostgreSQL's (every backend and helper). Steadier than the rate on
+  /// a shared machine, where the rate follows whatever else runs.
+  double larder_cpu_us = 0;
+  double postgres_cpu_us = 0;
   std::string raw;
 };
 
@@ -183,6 +188,8 @@ wrk_result run_wrk(const std::string& url, const std::string& script = "",
              + std::to_string(seconds_per_run) + "s --latency "
              + (script.empty() ? "" : "-s " + script + " ") + url + " 2>&1";
   wrk_result r;
+  auto larder_before = bench::self_cpu_seconds();
+  auto postgres_before = bench::postgres_cpu_seconds();
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe)
     throw std::runtime_error("cannot run wrk");
@@ -191,7 +198,16 @@ wrk_result run_wrk(const std::string& url, const std::string& script = "",
     r.raw.append(buf, n);
   if (pclose(pipe) != 0)
     throw std::runtime_error("wrk failed:\n" + r.raw);
+  auto larder_cpu = bench::self_cpu_seconds() - larder_before;
+  auto postgres_cpu = bench::postgres_cpu_seconds() - postgres_before;
   std::smatch m;
+  if (std::regex_search(r.raw, m, std::regex(R"((\d+) requests in)"))) {
+    auto answered = std::stod(m[1]);
+    if (answered > 0) {
+      r.larder_cpu_us = larder_cpu * 1e6 / answered;
+      r.postgres_cpu_us = postgres_cpu * 1e6 / answered;
+    }
+  }
   if (std::regex_search(r.raw, m, std::regex(R"(Requests/sec:\s+([0-9.]+))")))
     r.requests_per_s = std::stod(m[1]);
   if (std::regex_search(r.raw, m,
@@ -286,6 +302,9 @@ void print_row(const char* name, const wrk_result& r, double baseline) {
               name, bench::grouped(r.requests_per_s).c_str(), r.p50_ms,
               r.p99_ms, baseline > 0 ? r.requests_per_s / baseline : 1.0,
               notes.c_str());
+  if (baseline > 0)
+    std::printf("  %-34s CPU per request: larder %.0f us, PostgreSQL %.0f us\n",
+                "", r.larder_cpu_us, r.postgres_cpu_us);
 }
 
 } // namespace
