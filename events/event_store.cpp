@@ -510,18 +510,6 @@ event_store::head(std::string_view stream_id) {
   }
 }
 
-log_batch event_store::read_log_in(pqxx::transaction_base& txn,
-                                   log_position after, std::size_t limit,
-                                   std::optional<uuid> tenant) {
-  auto xid = std::to_string(after.transaction_id);
-  auto lim = static_cast<std::int64_t>(limit);
-  auto rows =
-    tenant ? txn.exec_params(read_tenant_log_sql, xid, after.global_position,
-                             lim, tenant->to_string())
-           : txn.exec_params(read_log_sql, xid, after.global_position, lim);
-  return to_batch(rows, after, to_event);
-}
-
 log_batch event_store::read_log_of_types_in(pqxx::transaction_base& txn,
                                             log_position after,
                                             std::size_t limit,
@@ -532,28 +520,17 @@ log_batch event_store::read_log_of_types_in(pqxx::transaction_base& txn,
   return to_batch(rows, after, to_typed_event);
 }
 
-std::string
-event_store::text_array(const std::set<std::string, std::less<>>& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1)
-      out += ',';
-    out += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\')
-        out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 expected<log_batch> event_store::read_log(log_position after, std::size_t limit,
                                           std::optional<uuid> tenant) {
   try {
     pqxx::read_transaction txn{conn()};
-    return read_log_in(txn, after, limit, tenant);
+    auto xid = std::to_string(after.transaction_id);
+    auto lim = static_cast<std::int64_t>(limit);
+    auto rows =
+      tenant ? txn.exec_params(read_tenant_log_sql, xid, after.global_position,
+                               lim, tenant->to_string())
+             : txn.exec_params(read_log_sql, xid, after.global_position, lim);
+    return to_batch(rows, after, to_event);
   } catch (const pqxx::failure&) {
     conn_.reset();
     return make_error(errc::unavailable, "the event store is unavailable");

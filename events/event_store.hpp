@@ -4,7 +4,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -127,27 +126,19 @@ class event_store {
   expected<log_batch> read_log(log_position after, std::size_t limit,
                                std::optional<uuid> tenant = std::nullopt);
 
-  /// `read_log` inside a caller's transaction, so that a projection reads
-  /// its batch, applies it and moves its checkpoint in one transaction.
-  /// Throws libpqxx exceptions on database errors.
-  static log_batch read_log_in(pqxx::transaction_base& txn, log_position after,
-                               std::size_t limit,
-                               std::optional<uuid> tenant = std::nullopt);
-
-  /// `read_log_in` for a reader that applies only the event types in
-  /// `types` (a PostgreSQL text array, `text_array`): an event of another
-  /// type comes with its position, transaction and type only, as the reader
-  /// only steps past it; no event comes with its hashes. A projection reads
-  /// this way: most models apply a few of the log's types, and reading,
-  /// sending and parsing whole rows they skip was most of what the smaller
-  /// models cost the database under a stream of commands.
+  /// `read_log` inside a caller's transaction, for a reader that applies
+  /// only the event types in `types` (a PostgreSQL text array, as
+  /// `events::pg_array` writes it): an event of another type comes with its
+  /// position, transaction and type only, as the reader only steps past it;
+  /// no event comes with its hashes. A projection reads its batch this way,
+  /// applies it and moves its checkpoint in one transaction: most models
+  /// apply a few of the log's types, and reading, sending and parsing whole
+  /// rows they skip was most of what the smaller models cost the database
+  /// under a stream of commands. Throws libpqxx exceptions on database
+  /// errors.
   static log_batch read_log_of_types_in(pqxx::transaction_base& txn,
                                         log_position after, std::size_t limit,
                                         const std::string& types);
-
-  /// `items` as a PostgreSQL array literal, each quoted.
-  static std::string
-  text_array(const std::set<std::string, std::less<>>& items);
 
   /// Streams the log after `after` in fence order, as `read_log` would
   /// return it batch by batch, through one binary COPY on a connection of

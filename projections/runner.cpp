@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "events/event_store.hpp"
+#include "events/pg_array.hpp"
 
 namespace larder::projections {
 
@@ -99,8 +100,12 @@ projection_runner::projection_runner(
   std::string database_url, read_model model,
   std::shared_ptr<const events::catalog> catalog, commit_mode commits)
   : url_(std::move(database_url)), model_(std::move(model)),
-    catalog_(std::move(catalog)), commits_(commits),
-    types_(events::event_store::text_array(model_.event_types)) {}
+    catalog_(std::move(catalog)), commits_(commits), types_([this] {
+      events::pg_array types;
+      for (const auto& type : model_.event_types)
+        types.add(type);
+      return types.take();
+    }()) {}
 
 projection_runner::~projection_runner() = default;
 

@@ -7,6 +7,7 @@
 
 #include "events/event_store.hpp"
 #include "events/hash_chain.hpp"
+#include "events/pg_array.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace larder;
@@ -361,7 +362,10 @@ TEST(fence, a_typed_read_is_the_log_with_only_the_wanted_events_whole) {
   auto whole = read_at_least(store, db.superuser_url(), {}, 5);
   ASSERT_EQ(whole.events.size(), 5u);
 
-  auto types = event_store::text_array({"InvoicePaid", odd});
+  pg_array wanted;
+  wanted.add("InvoicePaid");
+  wanted.add(odd);
+  auto types = wanted.take();
   pqxx::connection conn{db.app_url()};
   pqxx::read_transaction txn{conn};
   auto typed = event_store::read_log_of_types_in(txn, {}, 100, types);
@@ -405,8 +409,8 @@ TEST(fence, a_typed_read_is_the_log_with_only_the_wanted_events_whole) {
   ASSERT_EQ(rest.events.size(), 3u);
   EXPECT_EQ(rest.events[0].global_position, whole.events[2].global_position);
   // No type at all: every event is stepped past.
-  auto none = event_store::read_log_of_types_in(txn, {}, 100,
-                                                event_store::text_array({}));
+  auto none =
+    event_store::read_log_of_types_in(txn, {}, 100, pg_array{}.take());
   ASSERT_EQ(none.events.size(), 5u);
   for (const auto& ev : none.events)
     EXPECT_TRUE(ev.env.payload.empty());
