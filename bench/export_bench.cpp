@@ -32,31 +32,39 @@ constexpr int small = 2000;
 /// $1 tenant, $2 how many: approved invoices (a third paid) with GST and
 /// QST, as the invoices model holds them.
 constexpr auto seed_invoices_sql =
-  "INSERT INTO rm_invoices.invoices (invoice_id, tenant_id, version,"
-  " position, updated_at, status, display_status, status_rank, source,"
-  " file_name, media_type, size_bytes, sha256, sender, received_at,"
-  " supplier_name, invoice_number, issue_date, due_date, currency, subtotal,"
-  " tax_total, total, supplier_sort, supplier_key, confidence,"
-  " overall_confidence, corrected_fields, taxes, line_count, provider, model,"
-  " extraction_attempts, extraction_cost, failure_retryable, approved_at,"
-  " approved_by, paid, paid_on, payment_method, search)"
-  " SELECT gen_random_uuid(), $1::uuid, 4, g, now(), 'approved',"
+  "WITH seed AS ("
+  "  SELECT gen_random_uuid() AS id, g, s.name"
+  "    FROM generate_series(1, $2::int) g,"
+  "    LATERAL (SELECT (ARRAY['Fromagerie du Village Ltée',"
+  "     'Boucherie Centrale Inc.', 'Les Jardins Maraîchers',"
+  "     'Poissonnerie Atlantique', 'Boulangerie St-Viateur',"
+  "     'Sysco Québec'])[1 + g % 6] AS name) s),"
+  " documents AS ("
+  "  INSERT INTO rm_invoices.invoices (invoice_id, tenant_id, source,"
+  "   file_name, media_type, size_bytes, sha256, sender, received_at,"
+  "   supplier_name, invoice_number, issue_date, due_date, currency, subtotal,"
+  "   tax_total, total, supplier_sort, supplier_key, confidence,"
+  "   overall_confidence, corrected_fields, taxes, line_count, provider,"
+  "   model, extraction_attempts, extraction_cost, failure_retryable,"
+  "   search)"
+  "  SELECT id, $1::uuid, 'upload', 'scan ' || g || '.pdf',"
+  "   'application/pdf', 100000, md5(g::text) || md5(g::text), '', now(),"
+  "   name, 'N-' || g, date '2026-01-01' + g % 300,"
+  "   date '2026-01-31' + g % 300, 'CAD', 150, 22.46, 172.46, lower(name),"
+  "   'name:' || lower(name), '{}', 0.9, '[]',"
+  "   '[{\"kind\":\"gst\",\"rate_percent\":\"5\",\"amount\":\"7.5\"},"
+  "     {\"kind\":\"qst\",\"rate_percent\":\"9.975\",\"amount\":\"14.96\"}]',"
+  "   5, 'pdf_text', '', 1, 0, false, to_tsvector('simple', '')"
+  "   FROM seed)"
+  " INSERT INTO rm_invoices.statuses (invoice_id, tenant_id, version,"
+  "  position, updated_at, status, display_status, status_rank, approved_at,"
+  "  approved_by, paid, paid_on, payment_method)"
+  " SELECT id, $1::uuid, 4, g, now(), 'approved',"
   "  CASE WHEN g % 3 = 0 THEN 'approved_paid' ELSE 'approved_unpaid' END,"
-  "  CASE WHEN g % 3 = 0 THEN 3 ELSE 2 END, 'upload', 'scan ' || g || '.pdf',"
-  "  'application/pdf', 100000, md5(g::text) || md5(g::text), '', now(),"
-  "  s.name, 'N-' || g, date '2026-01-01' + g % 300,"
-  "  date '2026-01-31' + g % 300, 'CAD', 150, 22.46, 172.46, lower(s.name),"
-  "  'name:' || lower(s.name), '{}', 0.9, '[]',"
-  "  '[{\"kind\":\"gst\",\"rate_percent\":\"5\",\"amount\":\"7.5\"},"
-  "    {\"kind\":\"qst\",\"rate_percent\":\"9.975\",\"amount\":\"14.96\"}]',"
-  "  5, 'pdf_text', '', 1, 0, false, now(), 'owner@bistro.test', g % 3 = 0,"
-  "  CASE WHEN g % 3 = 0 THEN date '2026-11-01' END,"
-  "  CASE WHEN g % 3 = 0 THEN 'cheque' END, to_tsvector('simple', '')"
-  " FROM generate_series(1, $2::int) g,"
-  "  LATERAL (SELECT (ARRAY['Fromagerie du Village Ltée',"
-  "   'Boucherie Centrale Inc.', 'Les Jardins Maraîchers',"
-  "   'Poissonnerie Atlantique', 'Boulangerie St-Viateur',"
-  "   'Sysco Québec'])[1 + g % 6] AS name) s";
+  "  CASE WHEN g % 3 = 0 THEN 3 ELSE 2 END, now(), 'owner@bistro.test',"
+  "  g % 3 = 0, CASE WHEN g % 3 = 0 THEN date '2026-11-01' END,"
+  "  CASE WHEN g % 3 = 0 THEN 'cheque' END"
+  " FROM seed";
 
 constexpr auto seed_lines_sql =
   "INSERT INTO rm_invoices.lines (invoice_id, line_no, tenant_id,"
@@ -72,7 +80,8 @@ constexpr auto seed_lines_sql =
 /// The baseline: the same rows an export reads, straight out of
 /// PostgreSQL. %s is the tenant.
 constexpr auto copy_sql =
-  "COPY (SELECT i.*, l.* FROM rm_invoices.invoices i"
+  "COPY (SELECT i.*, s.*, l.* FROM rm_invoices.invoices i"
+  "      JOIN rm_invoices.statuses s ON s.invoice_id = i.invoice_id"
   "      JOIN rm_invoices.lines l ON l.invoice_id = i.invoice_id"
   "      WHERE i.tenant_id = '%s'"
   "      ORDER BY i.issue_date, i.invoice_id, l.line_no) TO STDOUT";
@@ -190,6 +199,7 @@ int main() {
       txn.exec_params(seed_lines_sql, tenant);
     }
     txn.exec("ANALYZE rm_invoices.invoices");
+    txn.exec("ANALYZE rm_invoices.statuses");
     txn.exec("ANALYZE rm_invoices.lines");
     txn.commit();
   }

@@ -22,7 +22,8 @@ using values::date;
 using values::decimal;
 
 // clang-format off
-/// What an invoice's state is read back from, in `read_record`'s order.
+/// What an invoice's state is read back from, in `read_record`'s order:
+/// its document row joined to its status row (LARDER_RECORD_TABLES).
 #define LARDER_RECORD_COLUMNS                                                  \
   "invoice_id::text, tenant_id::text, version, position, "                     \
   LARDER_RFC3339("updated_at") ", status, source, file_name, media_type, "     \
@@ -46,6 +47,9 @@ using values::decimal;
   LARDER_RFC3339("rejected_at") ", rejected_by, rejection_reason, paid, "      \
   LARDER_DAY("paid_on") ", payment_method, payment_reference"
 
+#define LARDER_RECORD_TABLES(schema)                                           \
+  schema "invoices JOIN " schema "statuses USING (invoice_id, tenant_id)"
+
 #define LARDER_LINE_COLUMNS                                                    \
   "invoice_id::text, description, quantity::text, unit, unit_price::text, "    \
   "line_total::text, tax_code, category, total_mismatch"
@@ -56,15 +60,18 @@ using values::decimal;
 // the copy a rebuild fills.
 
 constexpr auto load_records_sql =
-  "SELECT " LARDER_RECORD_COLUMNS " FROM invoices"
+  "SELECT " LARDER_RECORD_COLUMNS " FROM " LARDER_RECORD_TABLES("")
   " WHERE invoice_id = ANY($1::uuid[])";
 
 constexpr auto load_lines_sql =
   "SELECT " LARDER_LINE_COLUMNS " FROM lines l"
   " WHERE invoice_id = ANY($1::uuid[]) ORDER BY l.invoice_id, l.line_no";
 
-constexpr auto delete_records_sql =
+constexpr auto delete_documents_sql =
   "DELETE FROM invoices WHERE invoice_id = ANY($1::uuid[])";
+
+constexpr auto delete_statuses_sql =
+  "DELETE FROM statuses WHERE invoice_id = ANY($1::uuid[])";
 
 constexpr auto delete_lines_sql =
   "DELETE FROM lines WHERE invoice_id = ANY($1::uuid[])";
@@ -118,16 +125,12 @@ constexpr auto add_extraction_costs_sql =
   "   SET extractions = extraction_costs.extractions + excluded.extractions,"
   "       cost = extraction_costs.cost + excluded.cost";
 
-/// What `copy_record` writes, in its order.
-constexpr std::array<const char*, 53> record_columns{
+/// What `copy_document` writes, in its order: the invoice as extraction,
+/// correction and intake left it. `document_fields` writes all but the last
+/// two.
+constexpr std::array<const char*, 38> document_columns{
   "invoice_id",
   "tenant_id",
-  "version",
-  "position",
-  "updated_at",
-  "status",
-  "display_status",
-  "status_rank",
   "source",
   "file_name",
   "media_type",
@@ -152,7 +155,6 @@ constexpr std::array<const char*, 53> record_columns{
   "overall_confidence",
   "corrected_fields",
   "taxes",
-  "line_count",
   "provider",
   "model",
   "extraction_attempts",
@@ -163,6 +165,20 @@ constexpr std::array<const char*, 53> record_columns{
   "not_an_invoice_reason",
   "duplicate_of",
   "duplicate_reason",
+  "line_count",
+  "search"};
+
+/// What `copy_status` writes, in its order: where the invoice stands, which
+/// approval, rejection and payment change without touching its document.
+constexpr std::array<const char*, 17> status_columns{
+  "invoice_id",
+  "tenant_id",
+  "version",
+  "position",
+  "updated_at",
+  "status",
+  "display_status",
+  "status_rank",
   "approved_at",
   "approved_by",
   "rejected_at",
@@ -171,8 +187,7 @@ constexpr std::array<const char*, 53> record_columns{
   "paid",
   "paid_on",
   "payment_method",
-  "payment_reference",
-  "search"};
+  "payment_reference"};
 
 constexpr std::array<const char*, 11> line_columns{
   "invoice_id", "line_no",  "tenant_id", "description",
@@ -188,6 +203,15 @@ constexpr std::array<const char*, 11> line_columns{
   "total::text, " LARDER_DAY("paid_on") ", duplicate_of::text, "               \
   "overall_confidence::text, line_count, version, "                            \
   LARDER_RFC3339("updated_at")
+
+/// The list's tables: each invoice's document row and its status row. A
+/// left join, so that a query that needs nothing of the status row (a count
+/// without a status filter) does not read it: PostgreSQL drops the join.
+/// A status filter or sort makes it an inner join, and the tenant reaches
+/// both tables' indexes through USING.
+#define LARDER_LIST_TABLES                                                     \
+  " FROM rm_invoices.invoices i LEFT JOIN rm_invoices.statuses s"              \
+  " USING (invoice_id, tenant_id)"
 
 /// $1 tenant; then each filter, NULL when not asked for: $2 display status
 /// ranks, $3 folded supplier name, $4 supplier key, $5..$8 issue and due
@@ -207,39 +231,42 @@ constexpr std::array<const char*, 11> line_columns{
   "   AND ($11::text IS NULL OR source = $11::text)"                           \
   "   AND ($12::tsquery IS NULL OR search @@ $12::tsquery)"
 
-/// The rows that have the sort key, after the cursor ($13 key, $14 id) when
-/// there is one; $15 limit, $16 offset. The key's text ends each row.
-#define LARDER_PAGE_KEYED(key_text, key, type, op, dir)                        \
-  "SELECT " LARDER_LIST_COLUMNS ", " key_text                                  \
-  " FROM rm_invoices.invoices i" LARDER_LIST_FILTER                            \
-  "   AND " key " IS NOT NULL"                                                 \
+/// The rows that have the sort key (`t.key`, t the table alias whose index
+/// has it), after the cursor ($13 key, $14 id) when there is one; $15
+/// limit, $16 offset. The key's text ends each row. The id is named from
+/// the key's table too, so that the cursor's comparison is on that index.
+#define LARDER_PAGE_KEYED(key_text, t, key, type, op, dir)                     \
+  "SELECT " LARDER_LIST_COLUMNS ", " key_text LARDER_LIST_TABLES               \
+  LARDER_LIST_FILTER                                                           \
+  "   AND " t "." key " IS NOT NULL"                                           \
   "   AND ($14::uuid IS NULL"                                                  \
-  "        OR (" key ", invoice_id) " op " ($13::" type ", $14::uuid))"        \
-  " ORDER BY i." key " " dir ", i.invoice_id " dir " LIMIT $15 OFFSET $16"
+  "        OR (" t "." key ", " t ".invoice_id) " op                           \
+  "           ($13::" type ", $14::uuid))"                                     \
+  " ORDER BY " t "." key " " dir ", " t ".invoice_id " dir                     \
+  " LIMIT $15 OFFSET $16"
 
 /// The rows without the sort key, after the cursor's id ($13) when it is
 /// among them; $14 limit, $15 offset.
-#define LARDER_PAGE_UNKEYED(key, op, dir)                                      \
-  "SELECT " LARDER_LIST_COLUMNS ", NULL"                                       \
-  " FROM rm_invoices.invoices i" LARDER_LIST_FILTER                              \
-  "   AND " key " IS NULL"                                                     \
-  "   AND ($13::uuid IS NULL OR invoice_id " op " $13::uuid)"                  \
+#define LARDER_PAGE_UNKEYED(t, key, op, dir)                                   \
+  "SELECT " LARDER_LIST_COLUMNS ", NULL" LARDER_LIST_TABLES LARDER_LIST_FILTER \
+  "   AND " t "." key " IS NULL"                                               \
+  "   AND ($13::uuid IS NULL OR i.invoice_id " op " $13::uuid)"                \
   " ORDER BY i.invoice_id " dir " LIMIT $14 OFFSET $15"
 
-#define LARDER_COUNT_KEYED(key)                                                \
-  "SELECT count(*) FROM rm_invoices.invoices" LARDER_LIST_FILTER               \
-  "   AND " key " IS NOT NULL"
+#define LARDER_COUNT_KEYED(t, key)                                             \
+  "SELECT count(*)" LARDER_LIST_TABLES LARDER_LIST_FILTER                      \
+  "   AND " t "." key " IS NOT NULL"
 
-#define LARDER_SORT(key_text, key, type)                                       \
-  LARDER_PAGE_KEYED(key_text, key, type, ">", "ASC"),                          \
-  LARDER_PAGE_KEYED(key_text, key, type, "<", "DESC"),                         \
-  LARDER_PAGE_UNKEYED(key, ">", "ASC"),                                        \
-  LARDER_PAGE_UNKEYED(key, "<", "DESC"),                                       \
-  LARDER_COUNT_KEYED(key)
+#define LARDER_SORT(key_text, t, key, type)                                    \
+  LARDER_PAGE_KEYED(key_text, t, key, type, ">", "ASC"),                       \
+  LARDER_PAGE_KEYED(key_text, t, key, type, "<", "DESC"),                      \
+  LARDER_PAGE_UNKEYED(t, key, ">", "ASC"),                                     \
+  LARDER_PAGE_UNKEYED(t, key, "<", "DESC"),                                    \
+  LARDER_COUNT_KEYED(t, key)
 
 /// Counts matching rows up to one more than `count_cap` ($13).
 constexpr auto count_sql =
-  "SELECT count(*) FROM (SELECT 1 FROM rm_invoices.invoices"
+  "SELECT count(*) FROM (SELECT 1" LARDER_LIST_TABLES
   LARDER_LIST_FILTER " LIMIT $13) matching";
 
 /// `count_sql` for a search: the words' lexemes carry the tenant's tag, so
@@ -249,7 +276,7 @@ constexpr auto count_sql =
 /// tenant's whole index range and intersecting the two: 13 ms instead of
 /// 19 for a word in 10,000 of a tenant's 100,000 invoices.
 constexpr auto count_search_sql =
-  "SELECT count(*) FROM (SELECT 1 FROM rm_invoices.invoices"
+  "SELECT count(*) FROM (SELECT 1" LARDER_LIST_TABLES
   LARDER_LIST_FILTER_WHERE("(tenant_id = $1::uuid) IS TRUE")
   " LIMIT $13) matching";
 
@@ -272,21 +299,22 @@ struct sort_spec {
 
 constexpr sort_spec sort_specs[] = {
   {invoice_sort::received_at, "received_at", key_kind::timestamp, false,
-   LARDER_SORT(LARDER_RFC3339("received_at"), "received_at", "timestamptz")},
+   LARDER_SORT(LARDER_RFC3339("received_at"), "i", "received_at",
+               "timestamptz")},
   {invoice_sort::issue_date, "issue_date", key_kind::day, true,
-   LARDER_SORT(LARDER_DAY("issue_date"), "issue_date", "date")},
+   LARDER_SORT(LARDER_DAY("issue_date"), "i", "issue_date", "date")},
   {invoice_sort::due_date, "due_date", key_kind::day, true,
-   LARDER_SORT(LARDER_DAY("due_date"), "due_date", "date")},
+   LARDER_SORT(LARDER_DAY("due_date"), "i", "due_date", "date")},
   {invoice_sort::total, "total", key_kind::amount, true,
-   LARDER_SORT("total::text", "total", "numeric")},
+   LARDER_SORT("total::text", "i", "total", "numeric")},
   {invoice_sort::supplier, "supplier", key_kind::text, true,
-   LARDER_SORT("supplier_sort", "supplier_sort", "text")},
+   LARDER_SORT("supplier_sort", "i", "supplier_sort", "text")},
   {invoice_sort::status, "status", key_kind::rank, false,
-   LARDER_SORT("status_rank::text", "status_rank", "smallint")},
+   LARDER_SORT("status_rank::text", "s", "status_rank", "smallint")},
 };
 
 constexpr auto detail_sql =
-  "SELECT " LARDER_RECORD_COLUMNS " FROM rm_invoices.invoices"
+  "SELECT " LARDER_RECORD_COLUMNS " FROM " LARDER_RECORD_TABLES("rm_invoices.")
   " WHERE tenant_id = $1::uuid AND invoice_id = $2::uuid";
 
 constexpr auto detail_lines_sql =
@@ -357,8 +385,10 @@ constexpr auto extraction_cost_sql =
 #undef LARDER_PAGE_KEYED
 #undef LARDER_LIST_FILTER
 #undef LARDER_LIST_FILTER_WHERE
+#undef LARDER_LIST_TABLES
 #undef LARDER_LIST_COLUMNS
 #undef LARDER_LINE_COLUMNS
+#undef LARDER_RECORD_TABLES
 #undef LARDER_RECORD_COLUMNS
 // clang-format on
 
@@ -704,12 +734,12 @@ std::string search_vector(const events::uuid& tenant,
   return out;
 }
 
-/// The row of an invoice that is not deleted, in `record_columns` order.
-void copy_record(pqxx::stream_to& out, const invoice_detail& d) {
+/// The document row of an invoice that is not deleted but its lines' count
+/// and words, in `document_columns` order: what the lines do not decide,
+/// so that a batch can tell whether it changed the row without its lines.
+copy_row<document_columns.size() - 2> document_fields(const invoice_detail& d) {
   const auto& s = d.invoice;
   const auto& f = s.fields;
-  auto shown =
-    display_status_of(s.status, s.paid).value_or(display_status::processing);
   json_writer confidence, corrected, taxes;
   confidence.begin_object();
   for (const auto& [name, c] : s.confidence)
@@ -720,15 +750,9 @@ void copy_record(pqxx::stream_to& out, const invoice_detail& d) {
     corrected.value(name);
   corrected.end_array();
   values::encode_taxes(taxes, s.taxes);
-  copy_row<record_columns.size()> row;
+  copy_row<document_columns.size() - 2> row;
   row.text(s.invoice_id.to_string())
     .text(s.tenant_id.to_string())
-    .number(d.version)
-    .number(d.position)
-    .text(d.updated_at)
-    .text(std::string{domain::to_string(s.status)})
-    .text(std::string{to_string(shown)})
-    .number(static_cast<int>(shown))
     .text(std::string{domain::to_string(s.document.source)})
     .text(s.document.file_name)
     .text(s.document.media_type)
@@ -754,7 +778,6 @@ void copy_record(pqxx::stream_to& out, const invoice_detail& d) {
     .text_or_null(text_of(s.overall_confidence))
     .text(corrected.take())
     .text(taxes.take())
-    .number(std::ssize(s.lines))
     .text(s.provider)
     .text(s.model)
     .number(s.extraction_attempts)
@@ -765,7 +788,36 @@ void copy_record(pqxx::stream_to& out, const invoice_detail& d) {
     .text_or_null(s.not_an_invoice_reason)
     .text_or_null(text_of(s.duplicate_of))
     .nonempty(s.duplicate_why ? std::string{domain::to_string(*s.duplicate_why)}
-                              : "")
+                              : "");
+  return row;
+}
+
+/// The document row of an invoice that is not deleted, in
+/// `document_columns` order.
+void copy_document(pqxx::stream_to& out, const invoice_detail& d) {
+  const auto& s = d.invoice;
+  copy_row<document_columns.size()>{}
+    .append(document_fields(d))
+    .number(std::ssize(s.lines))
+    .text(search_vector(s.tenant_id, s.fields, s.lines))
+    .send(out);
+}
+
+/// The status row of an invoice that is not deleted, in `status_columns`
+/// order.
+void copy_status(pqxx::stream_to& out, const invoice_detail& d) {
+  const auto& s = d.invoice;
+  auto shown =
+    display_status_of(s.status, s.paid).value_or(display_status::processing);
+  copy_row<status_columns.size()>{}
+    .text(s.invoice_id.to_string())
+    .text(s.tenant_id.to_string())
+    .number(d.version)
+    .number(d.position)
+    .text(d.updated_at)
+    .text(std::string{domain::to_string(s.status)})
+    .text(std::string{to_string(shown)})
+    .number(static_cast<int>(shown))
     .nonempty(d.approved_at)
     .nonempty(d.approved_by)
     .nonempty(d.rejected_at)
@@ -775,7 +827,6 @@ void copy_record(pqxx::stream_to& out, const invoice_detail& d) {
     .text_or_null(text_of(s.paid_on))
     .nonempty(s.payment ? std::string{domain::to_string(*s.payment)} : "")
     .text_or_null(s.payment_reference)
-    .text(search_vector(s.tenant_id, f, s.lines))
     .send(out);
 }
 
@@ -846,9 +897,20 @@ struct batch_buffer {
 /// An invoice being carried through the batch.
 struct working {
   invoice_detail record;
-  /// Its row was loaded: it exists and is replaced.
+  /// Its rows were loaded: it exists, and its status row is replaced.
   bool stored = false;
   bool lines_changed = false;
+  /// Its document row as loaded, lines aside; set when stored.
+  std::optional<copy_row<document_columns.size() - 2>> loaded_document;
+  /// Set by the flush: its document row is written (it is not deleted).
+  bool rewritten = false;
+
+  /// Whether its document row is written: new, or changed by the batch.
+  /// Approval, rejection and payment leave it as it was.
+  bool document_changed() const {
+    return !stored || lines_changed
+           || document_fields(record) != *loaded_document;
+  }
 };
 
 /// Invoices, invoices with a total, and their amount.
@@ -998,7 +1060,8 @@ std::optional<error> buffer_event(batch_buffer& buffer,
   return std::nullopt;
 }
 
-/// The rows of the invoices the batch continues, with their lines.
+/// The rows of the invoices the batch continues, without their lines: the
+/// events that replace lines bring them whole, and the rest leave them.
 std::map<events::uuid, invoice_detail> load_records(pqxx::work& txn,
                                                     const array_columns& ids) {
   std::map<events::uuid, invoice_detail> out;
@@ -1009,17 +1072,25 @@ std::map<events::uuid, invoice_detail> load_records(pqxx::work& txn,
     auto id = d.invoice.invoice_id;
     out.emplace(id, std::move(d));
   }
+  return out;
+}
+
+/// Gives the invoices of `ids` in `by_id` their stored lines, for a
+/// document row written again with lines the batch did not replace.
+void load_lines(pqxx::work& txn, const array_columns& ids,
+                const std::map<events::uuid, working*>& by_id) {
+  if (ids.empty())
+    return;
   for (const auto& row : txn.exec_params(load_lines_sql, ids[0])) {
     row_reader r{row};
     auto id = r.id();
     auto line = read_line(r);
-    auto it = out.find(id);
-    if (r.failed() || it == out.end())
+    auto it = by_id.find(id);
+    if (r.failed() || it == by_id.end())
       throw std::runtime_error("a stored line of invoice " + id.to_string()
                                + " does not parse");
-    it->second.invoice.lines.push_back(std::move(line));
+    it->second->record.invoice.lines.push_back(std::move(line));
   }
-  return out;
 }
 
 /// Carries each invoice of the batch from its row (or from nothing) through
@@ -1051,6 +1122,7 @@ evolve_batch(pqxx::work& txn, batch_buffer& buffer, batch_tallies& tallies) {
                             + std::to_string(first));
       w.record = std::move(it->second);
       w.stored = true;
+      w.loaded_document = document_fields(w.record);
       tallies.count(w.record, -1);
     }
     for (auto& p : inv.events)
@@ -1102,29 +1174,51 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer) {
   auto done = evolve_batch(txn, buffer, tallies);
   if (!done)
     return done.error();
-  array_columns replaced(1), lines_gone(1);
-  bool any_row = false, any_line = false;
-  for (const auto& w : *done) {
+  // Every stored invoice's status row is replaced; its document row and
+  // lines only when the batch changed them.
+  array_columns stored(1), documents_gone(1), lines_gone(1), lines_kept(1);
+  std::map<events::uuid, working*> keeping_lines;
+  bool any_row = false, any_document = false, any_line = false;
+  for (auto& w : *done) {
+    auto id = w.record.invoice.invoice_id.to_string();
     bool deleted = w.record.invoice.status == invoice_status::deleted;
+    bool rewritten = w.rewritten = !deleted && w.document_changed();
     if (w.stored) {
-      replaced.add({w.record.invoice.invoice_id.to_string()});
+      stored.add({id});
+      if (deleted || rewritten)
+        documents_gone.add({id});
       if (w.lines_changed || deleted)
-        lines_gone.add({w.record.invoice.invoice_id.to_string()});
+        lines_gone.add({id});
+      else if (rewritten) {
+        lines_kept.add({id});
+        keeping_lines.emplace(w.record.invoice.invoice_id, &w);
+      }
     }
     any_row = any_row || !deleted;
+    any_document = any_document || rewritten;
     any_line =
       any_line
       || (!deleted && w.lines_changed && !w.record.invoice.lines.empty());
   }
-  if (!replaced.empty())
-    txn.exec_params(delete_records_sql, replaced[0]);
+  load_lines(txn, lines_kept, keeping_lines);
+  if (!stored.empty())
+    txn.exec_params(delete_statuses_sql, stored[0]);
+  if (!documents_gone.empty())
+    txn.exec_params(delete_documents_sql, documents_gone[0]);
   if (!lines_gone.empty())
     txn.exec_params(delete_lines_sql, lines_gone[0]);
   if (any_row) {
-    pqxx::stream_to out{txn, "invoices", record_columns};
+    pqxx::stream_to out{txn, "statuses", status_columns};
     for (const auto& w : *done)
       if (w.record.invoice.status != invoice_status::deleted)
-        copy_record(out, w.record);
+        copy_status(out, w.record);
+    out.complete();
+  }
+  if (any_document) {
+    pqxx::stream_to out{txn, "invoices", document_columns};
+    for (const auto& w : *done)
+      if (w.rewritten)
+        copy_document(out, w.record);
     out.complete();
   }
   if (any_line) {

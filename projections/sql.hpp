@@ -73,6 +73,16 @@ class copy_row {
     return text(b ? "t" : "f");
   }
 
+  /// The fields of `other`, in its order.
+  template <std::size_t M>
+  copy_row& append(copy_row<M> other) {
+    for (std::size_t i = 0; i < other.next_; ++i)
+      fields_.at(next_++) = std::move(other.fields_[i]);
+    return *this;
+  }
+
+  bool operator==(const copy_row&) const = default;
+
   /// pqxx escapes each field for COPY's text format.
   void send(pqxx::stream_to& out) const {
     if (next_ != N)
@@ -84,6 +94,9 @@ class copy_row {
   }
 
  private:
+  template <std::size_t>
+  friend class copy_row;
+
   std::array<std::optional<std::string>, N> fields_;
   std::size_t next_ = 0;
 };

@@ -1,5 +1,8 @@
 #include "events/migrations.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -96,4 +99,73 @@ TEST(migrations, pending_lists_everything_on_an_empty_database) {
   pqxx::nontransaction{conn}.exec("DROP DATABASE " + db.name() + "_empty");
   ASSERT_TRUE(pending) << pending.error().message;
   EXPECT_EQ(pending->size(), embedded_migrations().size());
+}
+
+TEST(migrations, invoice_statuses_move_to_their_own_table_with_their_rows) {
+  test_database db;
+  pqxx::connection admin{db.superuser_url()};
+  auto name = db.name() + "_old";
+  pqxx::nontransaction{admin}.exec("CREATE DATABASE " + name
+                                   + " OWNER larder_owner");
+  auto url = db.owner_url();
+  url.replace(url.find("dbname=" + db.name()), 7 + db.name().size(),
+              "dbname=" + name);
+  const auto& all = embedded_migrations();
+  auto split = std::find_if(all.begin(), all.end(), [](const auto& m) {
+    return m.name == "009_invoice_statuses";
+  });
+  ASSERT_NE(split, all.end());
+  std::vector<migration_source> before(all.begin(), split);
+  std::optional<pqxx::result> moved, left;
+  {
+    ASSERT_TRUE(migrate(url, before));
+    pqxx::connection conn{url};
+    pqxx::work txn{conn};
+    // An approved, paid invoice as the model wrote it before the split.
+    txn.exec(
+      "INSERT INTO rm_invoices.invoices (invoice_id, tenant_id, version,"
+      " position, updated_at, status, display_status, status_rank, source,"
+      " file_name, media_type, size_bytes, sha256, sender, received_at,"
+      " total, confidence, corrected_fields, taxes, line_count, provider,"
+      " model, extraction_attempts, extraction_cost, failure_retryable,"
+      " approved_at, approved_by, paid, paid_on, payment_method,"
+      " payment_reference, search)"
+      " VALUES ('0190a0c4-0000-7000-8000-000000000001',"
+      " '0190a0c4-0000-7000-8000-0000000000aa', 4, 17,"
+      " '2026-11-20T10:00:00Z', 'approved', 'approved_paid', 3, 'upload',"
+      " 'facture.pdf', 'application/pdf', 1000, 'ab', '',"
+      " '2026-11-19T09:00:00Z', 40, '{}', '[]', '[]', 1, 'pdf_text', '', 1,"
+      " 0, false, '2026-11-20T09:30:00Z', 'owner@bistro.test', true,"
+      " '2026-11-20', 'cheque', '1042', ''::tsvector)");
+    txn.commit();
+  }
+  auto after = migrate(url);
+  if (after) {
+    pqxx::connection conn{url};
+    pqxx::read_transaction txn{conn};
+    moved = txn.exec(
+      "SELECT tenant_id::text, version, position, status, display_status,"
+      " status_rank, approved_by, paid, paid_on::text, payment_method,"
+      " payment_reference FROM rm_invoices.statuses");
+    left = txn.exec(
+      "SELECT column_name FROM information_schema.columns"
+      " WHERE table_schema = 'rm_invoices' AND table_name = 'invoices'"
+      "   AND column_name IN ('status', 'status_rank', 'paid', 'version')");
+  }
+  pqxx::nontransaction{admin}.exec("DROP DATABASE " + name);
+  ASSERT_TRUE(after) << after.error().message;
+  ASSERT_EQ(moved->size(), 1);
+  auto row = (*moved)[0];
+  EXPECT_EQ(row[0].as<std::string>(), "0190a0c4-0000-7000-8000-0000000000aa");
+  EXPECT_EQ(row[1].as<int>(), 4);
+  EXPECT_EQ(row[2].as<int>(), 17);
+  EXPECT_EQ(row[3].as<std::string>(), "approved");
+  EXPECT_EQ(row[4].as<std::string>(), "approved_paid");
+  EXPECT_EQ(row[5].as<int>(), 3);
+  EXPECT_EQ(row[6].as<std::string>(), "owner@bistro.test");
+  EXPECT_TRUE(row[7].as<bool>());
+  EXPECT_EQ(row[8].as<std::string>(), "2026-11-20");
+  EXPECT_EQ(row[9].as<std::string>(), "cheque");
+  EXPECT_EQ(row[10].as<std::string>(), "1042");
+  EXPECT_EQ(left->size(), 0) << "the document row keeps none of them";
 }

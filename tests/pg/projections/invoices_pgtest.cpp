@@ -375,6 +375,44 @@ TEST_F(invoices_test, corrections_and_new_lines_change_the_row_and_search) {
   EXPECT_EQ(d->invoice.extraction_cost, dec("0.002")) << "what it cost stays";
 }
 
+TEST_F(invoices_test, approval_and_payment_write_only_the_status_row) {
+  auto id = make(bistro, extracted({.number = "A-100", .item = "Farine T55"}));
+  sync();
+  // The transaction that last wrote each row.
+  auto writer = [&](const char* table) {
+    return read([&](auto& txn) {
+      return txn
+        .exec_params1(std::string{"SELECT xmin::text FROM rm_invoices."} + table
+                        + " WHERE invoice_id = $1::uuid",
+                      id.to_string())[0]
+        .template as<std::string>();
+    });
+  };
+  auto document = writer("invoices"), status = writer("statuses");
+
+  log.invoice(bistro, id, {invoice_approved{}, paid_on(day(2026, 11, 20))});
+  EXPECT_EQ(status_of(bistro, id), "approved_paid");
+  EXPECT_EQ(writer("invoices"), document);
+  EXPECT_NE(writer("statuses"), status);
+  log.invoice(bistro, id, {invoice_marked_unpaid{}});
+  EXPECT_EQ(status_of(bistro, id), "approved_unpaid");
+  EXPECT_EQ(writer("invoices"), document);
+  EXPECT_EQ(total(bistro, {{"status", "approved_unpaid"}, {"q", "farine"}}), 1);
+
+  // A correction writes the document again, with the lines it kept.
+  log.invoice(bistro, id,
+              {fields_corrected{{{"invoice_number", "A-100", "B-200"}}}});
+  sync();
+  EXPECT_NE(writer("invoices"), document);
+  EXPECT_EQ(total(bistro, {{"q", "B-200 farine"}}), 1);
+  auto d = detail(bistro, id);
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->invoice.lines.size(), 1u);
+  EXPECT_EQ(d->invoice.lines[0].description, "Farine T55");
+  EXPECT_FALSE(d->approved_at.empty());
+  EXPECT_FALSE(d->invoice.paid) << "marked unpaid before the correction";
+}
+
 TEST_F(invoices_test, a_deleted_invoice_leaves_no_row_and_no_lines) {
   auto id = make(bistro, approved({}));
   sync();
