@@ -65,13 +65,17 @@ RETURNING stream_id, global_position)sql";
 
 constexpr auto append_statement = "larder_append";
 
+// clang-format off
+/// `recorded_at` as RFC 3339 UTC with microseconds.
+#define LARDER_RECORDED_AT(column)                                             \
+  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 #define LARDER_EVENT_COLUMNS                                                   \
   "global_position, transaction_id::text, event_id::text, tenant_id::text, "   \
   "stream_id, stream_version, event_type, schema_version, payload::text, "     \
-  "metadata::text, "                                                           \
-  "to_char(recorded_at AT TIME ZONE 'UTC', "                                   \
-  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "                                     \
+  "metadata::text, " LARDER_RECORDED_AT("recorded_at") ", "                    \
   "encode(prev_hash, 'hex'), encode(hash, 'hex')"
+// clang-format on
 
 constexpr auto read_stream_sql =
   "SELECT " LARDER_EVENT_COLUMNS " FROM es.events"
@@ -103,6 +107,7 @@ constexpr auto read_tenant_log_sql =
 /// (`$4`, a text array): the others come with their position, transaction
 /// and type only, since it only steps past them. No row carries the
 /// hashes, which only `verify` needs.
+// clang-format off
 constexpr auto read_log_of_types_sql =
   "SELECT e.global_position, e.transaction_id::text, e.event_type, k.wanted,"
   " CASE WHEN k.wanted THEN e.event_id::text END,"
@@ -112,13 +117,13 @@ constexpr auto read_log_of_types_sql =
   " CASE WHEN k.wanted THEN e.schema_version END,"
   " CASE WHEN k.wanted THEN e.payload::text END,"
   " CASE WHEN k.wanted THEN e.metadata::text END,"
-  " CASE WHEN k.wanted THEN to_char(e.recorded_at AT TIME ZONE 'UTC',"
-  " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END"
+  " CASE WHEN k.wanted THEN " LARDER_RECORDED_AT("e.recorded_at") " END"
   " FROM es.events e,"
   " LATERAL (SELECT e.event_type = ANY($4::text[]) AS wanted) k"
   " WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)"
   "   AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
   " ORDER BY e.transaction_id, e.global_position LIMIT $3";
+// clang-format on
 
 constexpr auto verify_page_sql =
   "SELECT " LARDER_EVENT_COLUMNS
@@ -132,6 +137,7 @@ constexpr auto verify_tenant_page_sql =
   " ORDER BY stream_id, stream_version LIMIT $3";
 
 #undef LARDER_EVENT_COLUMNS
+#undef LARDER_RECORDED_AT
 
 constexpr auto verify_streams_sql =
   "SELECT stream_id, version, encode(last_hash, 'hex') FROM es.streams"

@@ -737,7 +737,9 @@ std::string search_vector(const events::uuid& tenant,
 /// The document row of an invoice that is not deleted but its lines' count
 /// and words, in `document_columns` order: what the lines do not decide,
 /// so that a batch can tell whether it changed the row without its lines.
-copy_row<document_columns.size() - 2> document_fields(const invoice_detail& d) {
+using document_key = copy_row<document_columns.size() - 2>;
+
+document_key document_fields(const invoice_detail& d) {
   const auto& s = d.invoice;
   const auto& f = s.fields;
   json_writer confidence, corrected, taxes;
@@ -750,7 +752,7 @@ copy_row<document_columns.size() - 2> document_fields(const invoice_detail& d) {
     corrected.value(name);
   corrected.end_array();
   values::encode_taxes(taxes, s.taxes);
-  copy_row<document_columns.size() - 2> row;
+  document_key row;
   row.text(s.invoice_id.to_string())
     .text(s.tenant_id.to_string())
     .text(std::string{domain::to_string(s.document.source)})
@@ -901,16 +903,11 @@ struct working {
   bool stored = false;
   bool lines_changed = false;
   /// Its document row as loaded, lines aside; set when stored.
-  std::optional<copy_row<document_columns.size() - 2>> loaded_document;
-  /// Set by the flush: its document row is written (it is not deleted).
+  std::optional<document_key> loaded_document;
+  /// Set by the flush: its document row is written, as it is new or the
+  /// batch changed it and it is not deleted. Approval, rejection and
+  /// payment leave it as it was.
   bool rewritten = false;
-
-  /// Whether its document row is written: new, or changed by the batch.
-  /// Approval, rejection and payment leave it as it was.
-  bool document_changed() const {
-    return !stored || lines_changed
-           || document_fields(record) != *loaded_document;
-  }
 };
 
 /// Invoices, invoices with a total, and their amount.
@@ -1075,12 +1072,15 @@ std::map<events::uuid, invoice_detail> load_records(pqxx::work& txn,
   return out;
 }
 
-/// Gives the invoices of `ids` in `by_id` their stored lines, for a
-/// document row written again with lines the batch did not replace.
-void load_lines(pqxx::work& txn, const array_columns& ids,
+/// Gives the invoices in `by_id` their stored lines, for a document row
+/// written again with lines the batch did not replace.
+void load_lines(pqxx::work& txn,
                 const std::map<events::uuid, working*>& by_id) {
-  if (ids.empty())
+  if (by_id.empty())
     return;
+  array_columns ids(1);
+  for (const auto& [id, w] : by_id)
+    ids.add({id.to_string()});
   for (const auto& row : txn.exec_params(load_lines_sql, ids[0])) {
     row_reader r{row};
     auto id = r.id();
@@ -1176,23 +1176,24 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer) {
     return done.error();
   // Every stored invoice's status row is replaced; its document row and
   // lines only when the batch changed them.
-  array_columns stored(1), documents_gone(1), lines_gone(1), lines_kept(1);
+  array_columns stored(1), documents_gone(1), lines_gone(1);
   std::map<events::uuid, working*> keeping_lines;
   bool any_row = false, any_document = false, any_line = false;
   for (auto& w : *done) {
     auto id = w.record.invoice.invoice_id.to_string();
     bool deleted = w.record.invoice.status == invoice_status::deleted;
-    bool rewritten = w.rewritten = !deleted && w.document_changed();
+    bool rewritten = w.rewritten =
+      !deleted
+      && (!w.stored || w.lines_changed
+          || document_fields(w.record) != *w.loaded_document);
     if (w.stored) {
       stored.add({id});
       if (deleted || rewritten)
         documents_gone.add({id});
       if (w.lines_changed || deleted)
         lines_gone.add({id});
-      else if (rewritten) {
-        lines_kept.add({id});
+      else if (rewritten)
         keeping_lines.emplace(w.record.invoice.invoice_id, &w);
-      }
     }
     any_row = any_row || !deleted;
     any_document = any_document || rewritten;
@@ -1200,7 +1201,7 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer) {
       any_line
       || (!deleted && w.lines_changed && !w.record.invoice.lines.empty());
   }
-  load_lines(txn, lines_kept, keeping_lines);
+  load_lines(txn, keeping_lines);
   if (!stored.empty())
     txn.exec_params(delete_statuses_sql, stored[0]);
   if (!documents_gone.empty())
