@@ -11,6 +11,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/type_ids.hpp"
+#include "projections/sql.hpp"
 
 namespace larder {
 
@@ -29,8 +30,10 @@ caf::behavior db_worker(caf::stateful_actor<db_worker_state>* self,
     [self](db_job& job) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       try {
-        if (!st.conn || !st.conn->is_open())
+        if (!st.conn || !st.conn->is_open()) {
           st.conn = std::make_unique<pqxx::connection>(st.url);
+          projections::prepare_query_session(*st.conn);
+        }
         job.run(*st.conn);
         return caf::ok_atom_v;
       } catch (const pqxx::broken_connection& e) {

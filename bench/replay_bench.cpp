@@ -23,6 +23,7 @@
 #include "projections/invoices.hpp"
 #include "projections/models.hpp"
 #include "projections/rebuild.hpp"
+#include "projections/sql.hpp"
 
 using namespace larder;
 using clock_type = std::chrono::steady_clock;
@@ -321,7 +322,9 @@ int main() {
   std::vector<double> list_ms;
   std::vector<double> shape_ms[5];
   {
+    // A session as the HTTP edge's database pool opens it.
     pqxx::connection conn{db.app_url()};
+    projections::prepare_query_session(conn);
     const projections::query_pairs shapes[] = {
       {{"status", "approved_unpaid"}, {"sort", "issue_date"}, {"limit", "50"}},
       {{"status", "awaiting_approval,approved_unpaid"},

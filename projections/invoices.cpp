@@ -231,27 +231,44 @@ constexpr std::array<const char*, 11> line_columns{
   "   AND ($11::text IS NULL OR source = $11::text)"                           \
   "   AND ($12::tsquery IS NULL OR search @@ $12::tsquery)"
 
+/// A page is found in two steps. The filtered, sorted walk selects only
+/// the page's ids (`page_id`), so that it reads no more than its sort
+/// index and the filters' columns: a walk that passes thousands of rows to
+/// keep fifty (a status filter sorted by total probes the status of every
+/// row it passes) reads them from indexes alone where it can. Only then
+/// are the page's fifty rows joined, each by its primary keys, and put back
+/// in order.
+#define LARDER_PAGE_ROWS(order)                                                \
+  " JOIN rm_invoices.invoices i ON i.invoice_id = page.page_id"                \
+  " JOIN rm_invoices.statuses s USING (invoice_id, tenant_id)"                 \
+  " ORDER BY " order
+
 /// The rows that have the sort key (`t.key`, t the table alias whose index
 /// has it), after the cursor ($13 key, $14 id) when there is one; $15
 /// limit, $16 offset. The key's text ends each row. The id is named from
 /// the key's table too, so that the cursor's comparison is on that index.
 #define LARDER_PAGE_KEYED(key_text, t, key, type, op, dir)                     \
-  "SELECT " LARDER_LIST_COLUMNS ", " key_text LARDER_LIST_TABLES               \
+  "SELECT " LARDER_LIST_COLUMNS ", " key_text                                  \
+  " FROM (SELECT " t ".invoice_id AS page_id" LARDER_LIST_TABLES               \
   LARDER_LIST_FILTER                                                           \
   "   AND " t "." key " IS NOT NULL"                                           \
   "   AND ($14::uuid IS NULL"                                                  \
   "        OR (" t "." key ", " t ".invoice_id) " op                           \
   "           ($13::" type ", $14::uuid))"                                     \
   " ORDER BY " t "." key " " dir ", " t ".invoice_id " dir                     \
-  " LIMIT $15 OFFSET $16"
+  " LIMIT $15 OFFSET $16) page"                                                \
+  LARDER_PAGE_ROWS(t "." key " " dir ", " t ".invoice_id " dir)
 
 /// The rows without the sort key, after the cursor's id ($13) when it is
 /// among them; $14 limit, $15 offset.
 #define LARDER_PAGE_UNKEYED(t, key, op, dir)                                   \
-  "SELECT " LARDER_LIST_COLUMNS ", NULL" LARDER_LIST_TABLES LARDER_LIST_FILTER \
+  "SELECT " LARDER_LIST_COLUMNS ", NULL"                                       \
+  " FROM (SELECT i.invoice_id AS page_id" LARDER_LIST_TABLES                   \
+  LARDER_LIST_FILTER                                                           \
   "   AND " t "." key " IS NULL"                                               \
   "   AND ($13::uuid IS NULL OR i.invoice_id " op " $13::uuid)"                \
-  " ORDER BY i.invoice_id " dir " LIMIT $14 OFFSET $15"
+  " ORDER BY i.invoice_id " dir " LIMIT $14 OFFSET $15) page"                  \
+  LARDER_PAGE_ROWS("i.invoice_id " dir)
 
 #define LARDER_COUNT_KEYED(t, key)                                             \
   "SELECT count(*)" LARDER_LIST_TABLES LARDER_LIST_FILTER                      \
@@ -383,6 +400,7 @@ constexpr auto extraction_cost_sql =
 #undef LARDER_COUNT_KEYED
 #undef LARDER_PAGE_UNKEYED
 #undef LARDER_PAGE_KEYED
+#undef LARDER_PAGE_ROWS
 #undef LARDER_LIST_FILTER
 #undef LARDER_LIST_FILTER_WHERE
 #undef LARDER_LIST_TABLES

@@ -20,6 +20,19 @@
 
 namespace larder::projections {
 
+/// Sets what a session that answers the read models' queries plans with;
+/// the HTTP edge's database pool calls it on each new connection.
+/// PostgreSQL's default cost of a random page read (4, against 1 for a
+/// sequential one) models a spinning disk. The read models are meant to be
+/// read from memory, where an index probe costs about what the next page
+/// of a sequential scan does. At 4 the planner counted a quarter's invoices
+/// of a tenant (at most 1,001 of them) with a sequential scan of every
+/// tenant's invoices, 30–42 ms through a ring buffer that never stays
+/// cached, instead of the tenant's issue-date index, 7 ms.
+inline void prepare_query_session(pqxx::connection& conn) {
+  pqxx::nontransaction{conn}.exec("SET random_page_cost = 1.1");
+}
+
 /// The parameters of one statement, bound in order, NULL where empty: for
 /// the queries whose filters are each optional.
 class sql_params {
