@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 #include <stdexcept>
 #include <variant>
 
@@ -928,6 +929,75 @@ struct working {
   bool rewritten = false;
 };
 
+/// The invoices the model's last committed batches left, as their rows
+/// hold them (without lines, as `load_records` reads them), so that the
+/// next event of an invoice recently written does not read its rows back:
+/// under a stream of approvals and payments that read and its parsing were
+/// most of what each one cost the model. A record is used only when the
+/// batch goes on from the version it holds; otherwise (a checkpoint moved
+/// back after a database crash lost the tail of the batches, another
+/// runner wrote the tables) the rows are read as before. The oldest
+/// records give way once `capacity` are held.
+class record_cache {
+ public:
+  static constexpr std::size_t capacity = 8192;
+
+  /// The record of `id` at `version`, taken out of the cache.
+  std::optional<invoice_detail> take(const events::uuid& id,
+                                     std::int64_t version) {
+    auto it = records_.find(id);
+    if (it == records_.end())
+      return std::nullopt;
+    std::optional<invoice_detail> out;
+    if (it->second.record.version == version)
+      out = std::move(it->second.record);
+    records_.erase(it);
+    return out;
+  }
+
+  /// Holds `record` until the batch that wrote it commits.
+  void stage(invoice_detail record) {
+    record.invoice.lines.clear();
+    staged_.push_back(std::move(record));
+  }
+
+  void commit() {
+    for (auto& record : staged_) {
+      auto id = record.invoice.invoice_id;
+      records_.insert_or_assign(id, entry{std::move(record), ++serial_});
+      order_.emplace_back(id, serial_);
+    }
+    staged_.clear();
+    while (records_.size() > capacity) {
+      auto [id, serial] = order_.front();
+      order_.pop_front();
+      if (auto it = records_.find(id);
+          it != records_.end() && it->second.serial == serial)
+        records_.erase(it);
+    }
+    // Drops the entries of records since written again, or taken.
+    if (order_.size() > 2 * capacity)
+      std::erase_if(order_, [this](const auto& e) {
+        auto it = records_.find(e.first);
+        return it == records_.end() || it->second.serial != e.second;
+      });
+  }
+
+  void discard() {
+    staged_.clear();
+  }
+
+ private:
+  struct entry {
+    invoice_detail record;
+    std::uint64_t serial = 0;
+  };
+  std::map<events::uuid, entry> records_;
+  std::deque<std::pair<events::uuid, std::uint64_t>> order_;
+  std::vector<invoice_detail> staged_;
+  std::uint64_t serial_ = 0;
+};
+
 /// Invoices, invoices with a total, and their amount.
 struct tally {
   std::int64_t invoices = 0;
@@ -1113,13 +1183,22 @@ void load_lines(pqxx::work& txn,
 
 /// Carries each invoice of the batch from its row (or from nothing) through
 /// its events.
-expected<std::vector<working>>
-evolve_batch(pqxx::work& txn, batch_buffer& buffer, batch_tallies& tallies) {
+expected<std::vector<working>> evolve_batch(pqxx::work& txn,
+                                            batch_buffer& buffer,
+                                            record_cache& cache,
+                                            batch_tallies& tallies) {
   array_columns continued(1);
-  for (const auto& inv : buffer.invoices)
-    if (inv.events.front().version > 1)
+  std::map<events::uuid, invoice_detail> stored;
+  for (const auto& inv : buffer.invoices) {
+    auto first = inv.events.front().version;
+    if (first == 1)
+      continue;
+    if (auto record = cache.take(inv.id, first - 1))
+      stored.emplace(inv.id, std::move(*record));
+    else
       continued.add({inv.id.to_string()});
-  auto stored = load_records(txn, continued);
+  }
+  stored.merge(load_records(txn, continued));
   std::vector<working> out;
   out.reserve(buffer.invoices.size());
   for (auto& inv : buffer.invoices) {
@@ -1187,9 +1266,10 @@ void write_tallies(pqxx::work& txn, const batch_tallies& tallies) {
   apply(costs, add_extraction_costs_sql, nullptr, 4);
 }
 
-std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer) {
+std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer,
+                                 record_cache& cache) {
   batch_tallies tallies;
-  auto done = evolve_batch(txn, buffer, tallies);
+  auto done = evolve_batch(txn, buffer, cache, tallies);
   if (!done)
     return done.error();
   // Every stored invoice's status row is replaced; its document row and
@@ -1248,6 +1328,9 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer) {
     out.complete();
   }
   write_tallies(txn, tallies);
+  for (auto& w : *done)
+    if (w.record.invoice.status != invoice_status::deleted)
+      cache.stage(std::move(w.record));
   return std::nullopt;
 }
 
@@ -1297,6 +1380,7 @@ std::optional<display_status> display_status_of(domain::invoice_status status,
 
 read_model invoices_model(std::shared_ptr<const events::catalog>) {
   auto buffer = std::make_shared<batch_buffer>();
+  auto cache = std::make_shared<record_cache>();
   read_model m;
   m.name = "invoices";
   m.schema = "rm_invoices";
@@ -1311,15 +1395,19 @@ read_model invoices_model(std::shared_ptr<const events::catalog>) {
   m.apply = [buffer](pqxx::work&, const events::recorded_event& ev) {
     return buffer_event(*buffer, ev);
   };
-  m.flush = [buffer](pqxx::work& txn) -> std::optional<error> {
+  m.flush = [buffer, cache](pqxx::work& txn) -> std::optional<error> {
     if (buffer->invoices.empty())
       return std::nullopt;
-    auto failed = flush_batch(txn, *buffer);
+    auto failed = flush_batch(txn, *buffer, *cache);
     buffer->clear();
     return failed;
   };
-  m.discard = [buffer] {
+  m.discard = [buffer, cache] {
     buffer->clear();
+    cache->discard();
+  };
+  m.committed = [cache] {
+    cache->commit();
   };
   return m;
 }
