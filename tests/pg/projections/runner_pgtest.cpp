@@ -448,3 +448,119 @@ TEST_F(runner_test, a_batch_read_elsewhere_applies_only_where_it_starts) {
   for (std::size_t i = 0; i < 3; ++i)
     EXPECT_EQ(rows[i].position, read.events[i].global_position);
 }
+
+namespace {
+
+recorded_event event_at(std::uint64_t xid, std::int64_t position) {
+  recorded_event ev;
+  ev.transaction_id = xid;
+  ev.global_position = position;
+  ev.env.event_type = "TestHappened";
+  ev.env.payload = R"({"n":)" + std::to_string(position) + "}";
+  return ev;
+}
+
+log_position at_event(std::uint64_t xid, std::int64_t position) {
+  return {xid, position};
+}
+
+std::vector<std::int64_t> positions(const log_batch& batch) {
+  std::vector<std::int64_t> out;
+  for (const auto& ev : batch.events)
+    out.push_back(ev.global_position);
+  return out;
+}
+
+} // namespace
+
+TEST(recent_log, gives_what_follows_a_kept_position_and_nothing_else) {
+  projections::recent_log log{{test_model()}, 4};
+  EXPECT_TRUE(log.after({}, 10).events.empty());
+  // Fence order is by transaction first: position 5 of transaction 7
+  // comes after position 6 of transaction 6.
+  log_batch read{{event_at(6, 4), event_at(6, 6), event_at(7, 5)},
+                 at_event(7, 5)};
+  log.keep({}, read);
+  auto all = log.after({}, 10);
+  EXPECT_EQ(positions(all), (std::vector<std::int64_t>{4, 6, 5}));
+  EXPECT_EQ(all.next, at_event(7, 5));
+  EXPECT_EQ(all.events[2].env.payload, R"({"n":5})");
+  auto one = log.after(at_event(6, 4), 1);
+  EXPECT_EQ(positions(one), (std::vector<std::int64_t>{6}));
+  EXPECT_EQ(one.next, at_event(6, 6));
+  // The newest, or a position it never held: read the log.
+  EXPECT_TRUE(log.after(at_event(7, 5), 10).events.empty());
+  EXPECT_TRUE(log.after(at_event(6, 5), 10).events.empty());
+  EXPECT_TRUE(log.after(at_event(9, 1), 10).events.empty());
+
+  // A read that overlaps adds only what is new; the oldest give way.
+  log.keep(at_event(6, 6), {{event_at(7, 5), event_at(8, 7)}, at_event(8, 7)});
+  EXPECT_EQ(positions(log.after(at_event(7, 5), 10)),
+            (std::vector<std::int64_t>{7}));
+  log.keep(at_event(8, 7), {{event_at(8, 8)}, at_event(8, 8)});
+  EXPECT_TRUE(log.after({}, 10).events.empty()) << "4 left at capacity 4";
+  EXPECT_EQ(positions(log.after(at_event(6, 4), 10)),
+            (std::vector<std::int64_t>{6, 5, 7, 8}));
+  // A read past a gap starts over; one behind what is kept is not kept.
+  log.keep(at_event(9, 20), {{event_at(9, 21)}, at_event(9, 21)});
+  EXPECT_TRUE(log.after(at_event(8, 8), 10).events.empty());
+  EXPECT_EQ(positions(log.after(at_event(9, 20), 10)),
+            (std::vector<std::int64_t>{21}));
+  log.keep({}, read);
+  EXPECT_TRUE(log.after({}, 10).events.empty());
+}
+
+TEST_F(runner_test, runners_sharing_a_read_each_get_their_events_in_full) {
+  // A second model reads the type the first skips, and keeps the payloads
+  // it is given: the first runner's read must bring them in full.
+  struct seen {
+    std::vector<std::pair<std::int64_t, std::string>> events;
+  };
+  auto other_seen = std::make_shared<seen>();
+  read_model other;
+  other.name = "other";
+  other.event_types = {"OtherHappened"};
+  other.apply = [other_seen](pqxx::work&,
+                             const recorded_event& ev) -> std::optional<error> {
+    other_seen->events.emplace_back(ev.global_position, ev.env.payload);
+    return std::nullopt;
+  };
+  catalog->add_type("OtherHappened", 1);
+  auto shared =
+    std::make_shared<projections::recent_log>(std::vector{test_model(), other});
+  projection_runner first{db.app_url(), test_model(), catalog,
+                          projections::commit_mode::durable, shared};
+  projection_runner second{db.app_url(), other, catalog,
+                           projections::commit_mode::durable, shared};
+
+  std::vector<std::pair<std::int64_t, std::string>> tests, others;
+  auto write = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      // As written, and as jsonb gives it back.
+      auto payload = R"({"n":)" + std::to_string(i) + "}";
+      auto stored = R"({"n": )" + std::to_string(i) + "}";
+      if (i % 3 == 0)
+        others.emplace_back(append(payload, "OtherHappened").last_position,
+                            stored);
+      else
+        tests.emplace_back(append(payload).last_position, stored);
+    }
+  };
+  write(0, 12);
+  catch_up(first, 5);
+  catch_up(second, 5);
+  write(12, 30);
+  // The other way round, and in batches that end anywhere.
+  catch_up(second, 4);
+  catch_up(first, 7);
+  write(30, 31);
+  catch_up(first, 500);
+  catch_up(second, 500);
+
+  std::vector<std::pair<std::int64_t, std::string>> got;
+  for (const auto& row : applied())
+    got.emplace_back(row.position, row.payload);
+  EXPECT_EQ(got, tests);
+  EXPECT_EQ(other_seen->events, others);
+  EXPECT_EQ(first.position(), second.position());
+}
