@@ -79,8 +79,7 @@ class wake_receiver : public pqxx::notification_receiver {
 
 } // namespace
 
-// -- the shared read
-// -----------------------------------------------------------
+// -- the shared read ----------------------------------------------------------
 
 namespace {
 
@@ -161,6 +160,11 @@ events::log_batch recent_log::read(pqxx::transaction_base& txn,
   return batch;
 }
 
+bool recent_log::behind(events::log_position at) const {
+  std::lock_guard lock{mutex_};
+  return !events_.empty() && at < start_;
+}
+
 void recent_log::keep(events::log_position at, const events::log_batch& batch) {
   if (batch.events.empty())
     return;
@@ -231,9 +235,12 @@ expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
   events::log_batch read;
   return note_outcome(apply_batch(
     [&](pqxx::work& txn, events::log_position at) -> expected<batch_view> {
-      read = shared_ ? shared_->read(txn, at, limit, model_.event_types)
-                     : events::event_store::read_log_of_types_in(txn, at, limit,
-                                                                 types_);
+      // A model behind what the runners keep (one that stopped on a
+      // poison event, say) catches up by itself.
+      read =
+        shared_ && !shared_->behind(at)
+          ? shared_->read(txn, at, limit, model_.event_types)
+          : events::event_store::read_log_of_types_in(txn, at, limit, types_);
       for (auto& ev : read.events)
         if (model_.event_types.contains(ev.env.event_type))
           if (auto up = catalog_->upcast(ev.env); !up)

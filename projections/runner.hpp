@@ -135,6 +135,9 @@ class recent_log {
   events::log_batch after(events::log_position at, std::size_t limit,
                           const event_types* wanted = nullptr) const;
 
+  /// Whether `at` comes before the oldest event kept here.
+  bool behind(events::log_position at) const;
+
   /// Keeps `batch`, read from the log right after `at`.
   void keep(events::log_position at, const events::log_batch& batch);
 

@@ -476,6 +476,7 @@ std::vector<std::int64_t> positions(const log_batch& batch) {
 TEST(recent_log, gives_what_follows_a_kept_position_and_nothing_else) {
   projections::recent_log log{{test_model()}, 4};
   EXPECT_TRUE(log.after({}, 10).events.empty());
+  EXPECT_FALSE(log.behind({}));
   // Fence order is by transaction first: position 5 of transaction 7
   // comes after position 6 of transaction 6.
   log_batch read{{event_at(6, 4), event_at(6, 6), event_at(7, 5)},
@@ -499,6 +500,9 @@ TEST(recent_log, gives_what_follows_a_kept_position_and_nothing_else) {
             (std::vector<std::int64_t>{7}));
   log.keep(at_event(8, 7), {{event_at(8, 8)}, at_event(8, 8)});
   EXPECT_TRUE(log.after({}, 10).events.empty()) << "4 left at capacity 4";
+  // A runner there reads the log by itself.
+  EXPECT_TRUE(log.behind({}));
+  EXPECT_FALSE(log.behind(at_event(6, 4)));
   EXPECT_EQ(positions(log.after(at_event(6, 4), 10)),
             (std::vector<std::int64_t>{6, 5, 7, 8}));
   // A read past a gap starts over; one behind what is kept is not kept.
@@ -526,8 +530,10 @@ TEST_F(runner_test, runners_sharing_a_read_each_get_their_events_in_full) {
     return std::nullopt;
   };
   catalog->add_type("OtherHappened", 1);
-  auto shared =
-    std::make_shared<projections::recent_log>(std::vector{test_model(), other});
+  // Kept small, so that a runner is sometimes behind what is kept and
+  // reads the log by itself.
+  auto shared = std::make_shared<projections::recent_log>(
+    std::vector{test_model(), other}, 4);
   projection_runner first{db.app_url(), test_model(), catalog,
                           projections::commit_mode::durable, shared};
   projection_runner second{db.app_url(), other, catalog,
