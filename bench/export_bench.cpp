@@ -19,6 +19,7 @@
 
 #include "bench/support/bench_database.hpp"
 #include "projections/exports/exports.hpp"
+#include "projections/sql.hpp"
 
 using namespace larder;
 namespace ex = projections::exports;
@@ -163,7 +164,9 @@ measured export_run(const std::string& url, const std::string& tenant,
                     ex::export_format format, const ex::export_filter& filter,
                     const std::filesystem::path& scratch) {
   return in_child([&]() -> std::uint64_t {
+    // A session as the exporter opens it.
     pqxx::connection conn{url};
+    projections::prepare_query_session(conn);
     ex::books book;
     book.tenant_name = "Bench Bistro";
     book.region = "CA-QC";

@@ -11,6 +11,7 @@
 #include "events/hash_chain.hpp"
 #include "events/jcs.hpp"
 #include "events/pg_array.hpp"
+#include "events/sql_time.hpp"
 
 namespace larder::events {
 
@@ -66,14 +67,10 @@ RETURNING stream_id, global_position)sql";
 constexpr auto append_statement = "larder_append";
 
 // clang-format off
-/// `recorded_at` as RFC 3339 UTC with microseconds.
-#define LARDER_RECORDED_AT(column)                                             \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
 #define LARDER_EVENT_COLUMNS                                                   \
   "global_position, transaction_id::text, event_id::text, tenant_id::text, "   \
   "stream_id, stream_version, event_type, schema_version, payload::text, "     \
-  "metadata::text, " LARDER_RECORDED_AT("recorded_at") ", "                    \
+  "metadata::text, " LARDER_RFC3339("recorded_at") ", "                        \
   "encode(prev_hash, 'hex'), encode(hash, 'hex')"
 // clang-format on
 
@@ -117,7 +114,7 @@ constexpr auto read_log_of_types_sql =
   " CASE WHEN k.wanted THEN e.schema_version END,"
   " CASE WHEN k.wanted THEN e.payload::text END,"
   " CASE WHEN k.wanted THEN e.metadata::text END,"
-  " CASE WHEN k.wanted THEN " LARDER_RECORDED_AT("e.recorded_at") " END"
+  " CASE WHEN k.wanted THEN " LARDER_RFC3339("e.recorded_at") " END"
   " FROM es.events e,"
   " LATERAL (SELECT e.event_type = ANY($4::text[]) AS wanted) k"
   " WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)"
@@ -137,7 +134,6 @@ constexpr auto verify_tenant_page_sql =
   " ORDER BY stream_id, stream_version LIMIT $3";
 
 #undef LARDER_EVENT_COLUMNS
-#undef LARDER_RECORDED_AT
 
 constexpr auto verify_streams_sql =
   "SELECT stream_id, version, encode(last_hash, 'hex') FROM es.streams"

@@ -11,6 +11,7 @@
 #include "http/api.hpp"
 #include "http/multipart.hpp"
 #include "projections/exports/exports.hpp"
+#include "projections/sql.hpp"
 
 /// Exports to the books: the summary, the history of exports, and the
 /// downloads, each streamed by an exporter of its own (a blocking actor
@@ -62,6 +63,7 @@ void exporter(caf::blocking_actor* self, std::shared_ptr<exporter_job> job) {
     [&](caf::get_atom) -> caf::result<std::string, std::string, std::int64_t> {
       try {
         conn = std::make_unique<pqxx::connection>(job->database_url);
+        projections::prepare_query_session(*conn);
       } catch (const std::exception& e) {
         spdlog::warn("export: cannot connect: {}", e.what());
         return to_caf_error(

@@ -14,17 +14,18 @@
 #include <pqxx/pqxx>
 
 #include "events/event_store.hpp"
+#include "projections/sql.hpp"
 
 namespace larder::projections {
 
 namespace {
 
+// clang-format off
 constexpr auto checkpoint_sql =
-  "SELECT last_xid::text, last_position,"
-  "       to_char(updated_at AT TIME ZONE 'UTC',"
-  "               'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+  "SELECT last_xid::text, last_position, " LARDER_RFC3339("updated_at") ","
   "       last_error"
   "  FROM es.checkpoints WHERE name = $1";
+// clang-format on
 
 constexpr auto lag_events_sql =
   "SELECT count(*) FROM (SELECT 1 FROM es.events"

@@ -9,19 +9,17 @@
 
 #include <pqxx/pqxx>
 
-/// Timestamps and days as the read models' JSON writes them, whatever the
-/// session's DateStyle and time zone: RFC 3339 UTC with microseconds, and
-/// YYYY-MM-DD.
-// clang-format off
-#define LARDER_RFC3339(column)                                                 \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#include "events/sql_time.hpp"
+
+/// Days as the read models' JSON writes them, whatever the session's
+/// DateStyle: YYYY-MM-DD. Timestamps: LARDER_RFC3339.
 #define LARDER_DAY(column) "to_char(" column ", 'YYYY-MM-DD')"
-// clang-format on
 
 namespace larder::projections {
 
 /// Sets what a session that answers the read models' queries plans with;
-/// the HTTP edge's database pool calls it on each new connection.
+/// the HTTP edge's database pool and the export jobs call it on each new
+/// connection.
 /// PostgreSQL's default cost of a random page read (4, against 1 for a
 /// sequential one) models a spinning disk. The read models are meant to be
 /// read from memory, where an index probe costs about what the next page
