@@ -139,7 +139,7 @@ projection_impl::behavior_type projection(
   st.options.batch_size = std::max<std::size_t>(1, st.options.batch_size);
   st.runner = std::make_unique<projections::projection_runner>(
     std::move(url), std::move(model), std::move(catalog),
-    projections::commit_mode::relaxed, options.shared_log);
+    projections::commit_mode::relaxed);
   self->send(self, tick_atom_v);
   return {
     [self](tick_atom) {

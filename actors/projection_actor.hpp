@@ -55,9 +55,6 @@ struct projection_options {
   /// The first retry delay after a failure; doubled up to `max_backoff`.
   std::chrono::milliseconds min_backoff{100};
   std::chrono::milliseconds max_backoff{30000};
-  /// Shared by the projections of one process, so that one read of the log
-  /// serves them all; none, each reads the log itself.
-  std::shared_ptr<projections::recent_log> shared_log;
 };
 
 /// Spawns the projection of `model`. Stop it with an exit message (it

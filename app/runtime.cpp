@@ -143,12 +143,9 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
     http::live_model([feed = s.feed](std::vector<http::feed_item> items) {
       caf::anon_send(feed, caf::forward_atom_v, std::move(items));
     }));
-  // One read of the log serves every model.
-  projection_options options;
-  options.shared_log = std::make_shared<projections::recent_log>(models);
   for (auto& model : models)
-    rt->projections_.push_back(caf::actor_cast<caf::actor>(spawn_projection(
-      sys, cfg.database_url, std::move(model), catalog, options)));
+    rt->projections_.push_back(caf::actor_cast<caf::actor>(
+      spawn_projection(sys, cfg.database_url, std::move(model), catalog)));
   s.projections = rt->projections_;
   rt->edge_ = http::spawn_edge(sys, std::move(edge), s);
   auto bound = http::spawn_server(sys, std::move(server), rt->edge_);

@@ -1,6 +1,5 @@
 #include "projections/runner.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <string_view>
 
@@ -79,115 +78,6 @@ class wake_receiver : public pqxx::notification_receiver {
 
 } // namespace
 
-// -- the shared read ----------------------------------------------------------
-
-namespace {
-
-events::log_position position_of(const events::recorded_event& ev) {
-  return {ev.transaction_id, ev.global_position};
-}
-
-} // namespace
-
-recent_log::recent_log(const std::vector<read_model>& models,
-                       std::size_t capacity)
-  : capacity_(std::max<std::size_t>(1, capacity)) {
-  event_types all;
-  for (const auto& model : models)
-    all.insert(model.event_types.begin(), model.event_types.end());
-  events::pg_array types;
-  for (const auto& type : all)
-    types.add(type);
-  types_ = types.take();
-}
-
-events::log_batch recent_log::after(events::log_position at, std::size_t limit,
-                                    const event_types* wanted) const {
-  events::log_batch out;
-  out.next = at;
-  std::lock_guard lock{mutex_};
-  auto from = events_.begin();
-  if (at != start_) {
-    // The event at `at`, by its place in fence order.
-    from = std::lower_bound(events_.begin(), events_.end(), at,
-                            [](const auto& ev, const auto& p) {
-                              return position_of(ev) < p;
-                            });
-    if (from == events_.end() || position_of(*from) != at)
-      return out;
-    ++from;
-  }
-  auto n = std::min<std::size_t>(limit, events_.end() - from);
-  out.events.reserve(n);
-  for (auto it = from; it != from + static_cast<std::ptrdiff_t>(n); ++it) {
-    if (!wanted || wanted->contains(it->env.event_type)) {
-      out.events.push_back(*it);
-      continue;
-    }
-    // Where it is and what it is: all a model that skips it looks at.
-    auto& skipped = out.events.emplace_back();
-    skipped.transaction_id = it->transaction_id;
-    skipped.global_position = it->global_position;
-    skipped.env.event_type = it->env.event_type;
-  }
-  if (!out.events.empty())
-    out.next = position_of(out.events.back());
-  return out;
-}
-
-events::log_batch recent_log::read(pqxx::transaction_base& txn,
-                                   events::log_position at, std::size_t limit,
-                                   const event_types& wanted) {
-  auto batch = after(at, limit, &wanted);
-  auto add = [&batch](events::log_batch&& more) {
-    batch.events.insert(batch.events.end(),
-                        std::make_move_iterator(more.events.begin()),
-                        std::make_move_iterator(more.events.end()));
-    batch.next = more.next;
-  };
-  if (batch.events.size() < limit) {
-    // One runner reads at a time, so that the runners a commit woke
-    // together read it once; the others find it kept when they get here.
-    std::lock_guard one_at_a_time{reading_};
-    add(after(batch.next, limit - batch.events.size(), &wanted));
-    if (batch.events.size() < limit) {
-      auto more = events::event_store::read_log_of_types_in(
-        txn, batch.next, limit - batch.events.size(), types_);
-      keep(batch.next, more);
-      add(std::move(more));
-    }
-  }
-  return batch;
-}
-
-bool recent_log::behind(events::log_position at) const {
-  std::lock_guard lock{mutex_};
-  return !events_.empty() && at < start_;
-}
-
-void recent_log::keep(events::log_position at, const events::log_batch& batch) {
-  if (batch.events.empty())
-    return;
-  std::lock_guard lock{mutex_};
-  auto end = events_.empty() ? start_ : position_of(events_.back());
-  if (events_.empty() || at > end) {
-    // Nothing kept, or a gap after what is: start again from this batch.
-    events_.assign(batch.events.begin(), batch.events.end());
-    start_ = at;
-  } else if (at >= start_) {
-    // Goes on from the kept events, or overlaps them: add what follows.
-    for (const auto& ev : batch.events)
-      if (position_of(ev) > end)
-        events_.push_back(ev);
-  } else {
-    return; // A runner behind the kept events.
-  }
-  while (events_.size() > capacity_) {
-    start_ = position_of(events_.front());
-    events_.pop_front();
-  }
-}
-
 // -- connection ---------------------------------------------------------------
 
 struct projection_runner::connection_holder {
@@ -208,16 +98,14 @@ struct projection_runner::connection_holder {
 
 projection_runner::projection_runner(
   std::string database_url, read_model model,
-  std::shared_ptr<const events::catalog> catalog, commit_mode commits,
-  std::shared_ptr<recent_log> shared)
+  std::shared_ptr<const events::catalog> catalog, commit_mode commits)
   : url_(std::move(database_url)), model_(std::move(model)),
     catalog_(std::move(catalog)), commits_(commits), types_([this] {
       events::pg_array types;
       for (const auto& type : model_.event_types)
         types.add(type);
       return types.take();
-    }()),
-    shared_(std::move(shared)) {}
+    }()) {}
 
 projection_runner::~projection_runner() = default;
 
@@ -235,12 +123,7 @@ expected<std::size_t> projection_runner::run_batch(std::size_t limit) {
   events::log_batch read;
   return note_outcome(apply_batch(
     [&](pqxx::work& txn, events::log_position at) -> expected<batch_view> {
-      // A model behind what the runners keep (one that stopped on a
-      // poison event, say) catches up by itself.
-      read =
-        shared_ && !shared_->behind(at)
-          ? shared_->read(txn, at, limit, model_.event_types)
-          : events::event_store::read_log_of_types_in(txn, at, limit, types_);
+      read = events::event_store::read_log_of_types_in(txn, at, limit, types_);
       for (auto& ev : read.events)
         if (model_.event_types.contains(ev.env.event_type))
           if (auto up = catalog_->upcast(ev.env); !up)

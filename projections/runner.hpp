@@ -3,22 +3,18 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
 #include <string>
-#include <vector>
 
 #include <pqxx/transaction>
 
 #include "events/catalog.hpp"
 #include "events/envelope.hpp"
 #include "events/error.hpp"
-#include "events/event_store.hpp"
 
 /// The projection runner of DESIGN.md §7: it carries one read model along
 /// the global log, in fence order (§4.3), applying events and moving the
@@ -33,9 +29,6 @@ namespace larder::projections {
 using apply_function = std::function<std::optional<error>(
   pqxx::work&, const events::recorded_event&)>;
 
-/// Event type names, looked up by view.
-using event_types = std::set<std::string, std::less<>>;
-
 /// A read model as the runner sees it.
 struct read_model {
   /// Names the checkpoint row (`es.checkpoints.name`) and the model in
@@ -43,7 +36,7 @@ struct read_model {
   std::string name;
   /// The event types `apply` is called for. Others are skipped without
   /// being upcast or decoded, but the checkpoint still moves past them.
-  projections::event_types event_types;
+  std::set<std::string, std::less<>> event_types;
   apply_function apply;
   /// The PostgreSQL schema holding the model's tables, e.g. `rm_invoices`.
   /// When set, every batch runs with `search_path` set to it (then
@@ -100,64 +93,6 @@ enum class commit_mode : std::uint8_t {
   relaxed,
 };
 
-/// The log's newest events as the live runners read them, shared between
-/// them, so that one read of the log serves every model: each runner reads
-/// its batch from here when the events after its checkpoint are here, and
-/// otherwise reads the log itself (every type any model applies, in full)
-/// and leaves what it read here for the others. What a runner reads behind
-/// the fence is a complete prefix of the log in fence order (every
-/// transaction before the fence has ended), so the events kept here are
-/// the log itself, whichever runner read them and when. Thread-safe.
-///
-/// Under a stream of payments each of the six models read and parsed every
-/// event itself: those reads took a quarter of the time the database spent
-/// on the runners' statements.
-class recent_log {
- public:
-  /// `models`: every model whose runners share it. Keeps the newest
-  /// `capacity` events.
-  explicit recent_log(const std::vector<read_model>& models,
-                      std::size_t capacity = 4096);
-
-  /// The batch of at most `limit` events after `at` for a runner, in its
-  /// transaction: the events kept here, then the log itself after them
-  /// (kept here in turn), so that a batch short of `limit` still means the
-  /// log behind the fence has been read to its end. One runner reads the
-  /// log at a time: the runners a commit woke together read it once.
-  /// Events of types not in `wanted` come with their place and type only,
-  /// as the log read gives a model the events it skips.
-  events::log_batch read(pqxx::transaction_base& txn, events::log_position at,
-                         std::size_t limit, const event_types& wanted);
-
-  /// The events right after `at` that are kept here, at most `limit`, and
-  /// where the log goes on after them; none when `at` is not among them or
-  /// is the newest. With `wanted`, as `read` gives them.
-  events::log_batch after(events::log_position at, std::size_t limit,
-                          const event_types* wanted = nullptr) const;
-
-  /// Whether `at` comes before the oldest event kept here.
-  bool behind(events::log_position at) const;
-
-  /// Keeps `batch`, read from the log right after `at`.
-  void keep(events::log_position at, const events::log_batch& batch);
-
-  /// The types whose events a read brings in full, as the log read takes
-  /// them.
-  const std::string& types() const noexcept {
-    return types_;
-  }
-
- private:
-  std::string types_;
-  std::size_t capacity_;
-  mutable std::mutex mutex_;
-  /// Held by the runner reading the log for the others.
-  std::mutex reading_;
-  /// Contiguous in fence order, right after `start_`.
-  std::deque<events::recorded_event> events_;
-  events::log_position start_;
-};
-
 /// Runs one read model over its own PostgreSQL connection. Blocking: it
 /// lives in a detached actor or a CLI command, never on a scheduler thread.
 /// Errors come back as values; a lost connection is `unavailable` and is
@@ -165,11 +100,9 @@ class recent_log {
 class projection_runner {
  public:
   /// Does not connect yet. `catalog` upcasts the events `model` reads.
-  /// With `shared`, it reads its batches through it (the live runners).
   projection_runner(std::string database_url, read_model model,
                     std::shared_ptr<const events::catalog> catalog,
-                    commit_mode commits = commit_mode::durable,
-                    std::shared_ptr<recent_log> shared = nullptr);
+                    commit_mode commits = commit_mode::durable);
   ~projection_runner();
 
   projection_runner(const projection_runner&) = delete;
@@ -255,7 +188,6 @@ class projection_runner {
   commit_mode commits_;
   /// `model_.event_types` as the log read takes them.
   std::string types_;
-  std::shared_ptr<recent_log> shared_;
   std::unique_ptr<connection_holder> conn_;
   events::log_position position_;
   // True at first: a failure an earlier process noted is cleared by the
