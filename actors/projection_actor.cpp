@@ -26,6 +26,9 @@ struct projection_state {
   std::chrono::steady_clock::time_point next_poll;
   /// When the last run of batches started.
   std::chrono::steady_clock::time_point last_run;
+  /// How long to wait before looking again at events the fence held back
+  /// in the last run; doubled while runs pass nothing, up to the poll.
+  std::chrono::milliseconds held_back_delay{0};
 
   static inline const char* name = "larder.projection";
 
@@ -94,6 +97,30 @@ bool wait_is_over(projection_pointer self) {
   return false;
 }
 
+/// How long to wait for a notification after a run that caught up with
+/// the fence. Events committed behind a transaction still running (a
+/// writer, another model's batch, any transaction on the cluster) were
+/// announced already and no notification will come for them: look again
+/// soon, after `min_batch_interval` and longer while runs pass nothing,
+/// rather than at the next poll. A failed probe waits for the poll, as
+/// before; the next batch reports the connection.
+std::chrono::milliseconds wait_after_run(projection_pointer self,
+                                         std::size_t consumed) {
+  auto& st = self->state;
+  auto first =
+    std::max(st.options.min_batch_interval, std::chrono::milliseconds{5});
+  auto held = st.runner->held_back();
+  if (!held || !*held) {
+    st.held_back_delay = std::chrono::milliseconds{0};
+    return st.options.poll_interval;
+  }
+  st.held_back_delay =
+    consumed > 0 || st.held_back_delay.count() == 0
+      ? first
+      : std::min(st.held_back_delay * 2, st.options.poll_interval);
+  return std::min(st.held_back_delay, st.options.poll_interval);
+}
+
 /// Runs batches until caught up or out of budget, then starts waiting for
 /// the next commit (blocking this detached actor's own thread only).
 void tick(projection_pointer self) {
@@ -108,6 +135,7 @@ void tick(projection_pointer self) {
   }
   st.last_run = std::chrono::steady_clock::now();
   auto deadline = st.last_run + st.options.tick_budget;
+  std::size_t run_consumed = 0;
   for (;;) {
     auto consumed = st.runner->run_batch(st.options.batch_size);
     if (!consumed) {
@@ -115,6 +143,7 @@ void tick(projection_pointer self) {
       return;
     }
     note_success(self, *consumed);
+    run_consumed += *consumed;
     if (*consumed < st.options.batch_size)
       break;
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -126,7 +155,8 @@ void tick(projection_pointer self) {
   }
   st.status.caught_up = true;
   st.waiting = true;
-  st.next_poll = std::chrono::steady_clock::now() + st.options.poll_interval;
+  st.next_poll =
+    std::chrono::steady_clock::now() + wait_after_run(self, run_consumed);
   self->send(self, tick_atom_v);
 }
 

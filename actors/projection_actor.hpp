@@ -20,7 +20,10 @@ namespace larder {
 /// each `tick` it sends itself, it runs batches until the model has caught
 /// up, then waits for a commit (NOTIFY, or `poll_interval` as the fallback)
 /// in short slices, ticking itself between them, so its mailbox (an exit
-/// message, a status request) is read between ticks. A failed batch is
+/// message, a status request) is read between ticks. Commits the fence
+/// still holds back at the end of a run (behind an older transaction still
+/// running) are looked at again soon, not at the poll: their notification
+/// came already. A failed batch is
 /// retried with exponential backoff; each new failure is logged once,
 /// naming the position.
 ///

@@ -44,6 +44,11 @@ constexpr auto backlog_sql =
   "  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)"
   "  LIMIT $3) behind";
 
+/// Committed events at or past the fence: no reader can pass them yet.
+constexpr auto held_back_sql =
+  "SELECT EXISTS (SELECT 1 FROM es.events"
+  "  WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))";
+
 constexpr auto session_setup_sql =
   "SET idle_in_transaction_session_timeout = '30s';"
   "SET statement_timeout = '60s';"
@@ -284,6 +289,19 @@ expected<std::int64_t> projection_runner::backlog(std::int64_t cap) {
     conn_.reset();
     return make_error(errc::unavailable, "projection " + model_.name
                                            + ": counting its backlog failed: "
+                                           + first_line(e.what()));
+  }
+}
+
+expected<bool> projection_runner::held_back() {
+  try {
+    // No transaction: a read alone takes no transaction id, so the probe
+    // holds back nobody's fence.
+    return pqxx::nontransaction{conn().conn}.exec1(held_back_sql)[0].as<bool>();
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable, "projection " + model_.name
+                                           + ": probing the fence failed: "
                                            + first_line(e.what()));
   }
 }

@@ -153,6 +153,14 @@ class projection_runner {
   /// Includes events the fence still holds back.
   expected<std::int64_t> backlog(std::int64_t cap = 100000);
 
+  /// Whether the log holds committed events the fence still holds back:
+  /// a transaction older than their commit is running (a writer, another
+  /// runner's batch, or any transaction on the cluster, since the fence is
+  /// the cluster's oldest running transaction). Their commit has notified
+  /// already, so a caller that waits for the next notification may wait
+  /// for a poll. One probe of the fence index.
+  expected<bool> held_back();
+
   static constexpr std::size_t default_batch = 500;
 
  private:

@@ -214,3 +214,36 @@ TEST_F(projection_actor_test,
   EXPECT_GE(std::chrono::steady_clock::now() - first, 2500ms);
   EXPECT_EQ(s.last_error, "");
 }
+
+// A commit behind an older transaction still running is announced before
+// the fence lets it through, and nothing announces the end of that
+// transaction: the projection looks again soon rather than at the poll.
+TEST_F(projection_actor_test,
+       looks_again_soon_at_events_a_running_transaction_held_back) {
+  auto opts = quick();
+  opts.poll_interval = 60s;
+  auto p = spawn(projections::directory_model(), opts);
+  wait_until(p, [](const projection_status& s) {
+    return s.caught_up;
+  });
+  pqxx::connection blocker_conn{db.app_url()};
+  pqxx::work blocker{blocker_conn};
+  blocker.exec("SELECT pg_current_xact_id()"); // it holds an id from now
+
+  auto t = uuid::make_v7();
+  history.tenant(t, {created(t, "Osteria")});
+  std::this_thread::sleep_for(300ms);
+  auto held = status_of(p);
+  EXPECT_EQ(held.consumed, 0u) << "the fence let a commit pass an older "
+                                  "transaction";
+  EXPECT_TRUE(held.caught_up);
+
+  blocker.abort();
+  auto released = std::chrono::steady_clock::now();
+  auto s = wait_until(p, [](const projection_status& s) {
+    return s.consumed == 1;
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - released, 5s)
+    << "the projection waited for its poll";
+  EXPECT_EQ(s.last_error, "");
+}
