@@ -375,6 +375,96 @@ TEST_F(invoices_test, corrections_and_new_lines_change_the_row_and_search) {
   EXPECT_EQ(d->invoice.extraction_cost, dec("0.002")) << "what it cost stays";
 }
 
+// A search word is the start of the words it finds. The model counts each
+// word (numbers aside) in the tenant's invoices, and the list turns a
+// start into the words it stands for, answers a start of nothing at once,
+// and takes a one-word search's total from the counts.
+TEST_F(invoices_test, a_search_word_finds_every_word_it_starts) {
+  auto butter = make(bistro, extracted({.supplier = "Laiterie Nord",
+                                        .number = "L-1",
+                                        .item = "Beurre doux"}));
+  auto dairy = make(
+    bistro,
+    extracted({.supplier = "Beurrerie Sud", .number = "B-2", .item = "Crème"}));
+  auto milk = make(bistro, extracted({.supplier = "Laiterie Nord",
+                                      .number = "L-3",
+                                      .item = "Lait 1000 ml"}));
+  make(cafe, extracted({.supplier = "Beurre et Cie", .item = "Beurre"}));
+  sync();
+  auto sorted_ids = [&](query_pairs params) {
+    auto out = ids(bistro, std::move(params));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto expect = [](std::vector<uuid> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  auto counted = [&](const char* word) {
+    return read([&](auto& txn) {
+      auto r = txn.exec_params("SELECT invoices FROM rm_invoices.word_counts"
+                               " WHERE tenant_id = $1::uuid AND word = $2",
+                               bistro.to_string(), std::string{word});
+      return r.empty() ? std::int64_t{0} : r[0][0].template as<std::int64_t>();
+    });
+  };
+  EXPECT_EQ(counted("beurre"), 1);
+  EXPECT_EQ(counted("laiterie"), 2);
+  EXPECT_EQ(counted("1000"), 0) << "numbers are not counted";
+
+  // "beur" stands for beurre and beurrerie; the other tenant's beurre is
+  // not the bistro's.
+  EXPECT_EQ(sorted_ids({{"q", "BEUR"}}), expect({butter, dairy}));
+  // One page of one row: the total is counted (two words), taken from the
+  // counts (one word), or found on the last page.
+  auto two_words = page(bistro, {{"q", "beur"}, {"limit", "1"}});
+  EXPECT_EQ(two_words.total, 2);
+  EXPECT_FALSE(two_words.total_capped);
+  auto one_word = page(bistro, {{"q", "laiter"}, {"limit", "1"}});
+  EXPECT_EQ(one_word.total, 2);
+  EXPECT_FALSE(one_word.total_capped);
+  EXPECT_EQ(one_word.next_offset, 1);
+  EXPECT_EQ(total(bistro, {{"q", "laiterie"}, {"limit", "1"}, {"offset", "1"}}),
+            2);
+  EXPECT_EQ(total(bistro, {{"q", "laiterie lait"}, {"limit", "1"}}), 2);
+  EXPECT_EQ(sorted_ids({{"q", "laiterie beurre"}}), expect({butter}));
+  EXPECT_EQ(total(cafe, {{"q", "beur"}}), 1);
+  // Numbers stay prefixes.
+  EXPECT_EQ(sorted_ids({{"q", "100"}}), expect({milk}));
+  EXPECT_EQ(sorted_ids({{"q", "lait 10"}}), expect({milk}));
+  // The start of no word: nothing, whatever else is asked.
+  auto none = page(bistro, {{"q", "beurx"}, {"offset", "5"}});
+  EXPECT_TRUE(none.invoices.empty());
+  EXPECT_EQ(none.total, 0);
+  EXPECT_EQ(none.offset, 5);
+  EXPECT_EQ(none.next_offset, std::nullopt);
+  EXPECT_EQ(total(bistro, {{"q", "laiterie beurx"}}), 0);
+  EXPECT_EQ(total(bistro, {{"q", "beurx"}, {"status", "awaiting_approval"}}),
+            0);
+
+  // A correction and a deletion move the counts; a word no invoice has any
+  // more leaves no row.
+  log.invoice(
+    bistro, dairy,
+    {fields_corrected{{{"supplier_name", "Beurrerie Sud", "Fromagerie Sud"}}}});
+  log.invoice(bistro, milk, {invoice_deleted{}});
+  sync();
+  EXPECT_EQ(sorted_ids({{"q", "beur"}}), expect({butter}));
+  EXPECT_EQ(total(bistro, {{"q", "beurrerie"}}), 0);
+  EXPECT_EQ(sorted_ids({{"q", "fromag"}}), expect({dairy}));
+  EXPECT_EQ(total(bistro, {{"q", "lait"}}), 1);
+  EXPECT_EQ(counted("beurrerie"), 0);
+  EXPECT_EQ(counted("laiterie"), 1);
+  EXPECT_EQ(counted("sud"), 1);
+  EXPECT_EQ(read([&](auto& txn) {
+              return txn
+                .exec1("SELECT count(*) FROM rm_invoices.word_counts"
+                       " WHERE invoices <= 0 OR word ~ '^[0-9]*$'")[0]
+                .template as<std::int64_t>();
+            }),
+            0);
+}
+
 TEST_F(invoices_test, approval_and_payment_write_only_the_status_row) {
   auto id = make(bistro, extracted({.number = "A-100", .item = "Farine T55"}));
   sync();
