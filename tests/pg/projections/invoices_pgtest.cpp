@@ -702,6 +702,72 @@ TEST_F(invoice_list_test, every_sort_orders_both_ways_and_pages_walk_it_all) {
   }
 }
 
+// A search's page is found by walking the sort's index while the words are
+// on enough invoices, else from the words' index; either way its pages are
+// the list's, in the list's order, with the invoices the words are not on
+// left out.
+TEST_F(invoice_list_test, a_search_pages_as_the_list_does_without_the_rest) {
+  // One session for the hundreds of pages.
+  pqxx::connection conn{db.app_url()};
+  auto page = [&](const uuid& tenant, const query_pairs& params) {
+    auto q = projections::parse_invoice_list_query(params);
+    EXPECT_TRUE(q) << q.error().message;
+    pqxx::read_transaction txn{conn};
+    return q ? projections::list_invoices(txn, tenant, *q)
+             : invoice_list_page{};
+  };
+  auto ids = [&](const uuid& tenant, const query_pairs& params) {
+    std::vector<uuid> out;
+    for (const auto& row : page(tenant, params).invoices)
+      out.push_back(row.id);
+    return out;
+  };
+  for (auto q : {"farine", "boucherie farine", "n"}) {
+    auto found = ids(bistro, {{"q", q}, {"limit", "200"}});
+    std::set<uuid> matching(found.begin(), found.end());
+    ASSERT_GE(matching.size(), 4u) << q;
+    for (auto sort :
+         {"received_at", "issue_date", "total", "supplier", "status"}) {
+      for (auto order : {"asc", "desc"}) {
+        SCOPED_TRACE(std::string{q} + ", " + sort + " " + order);
+        std::vector<uuid> expected;
+        for (auto id : ids(bistro, {{"sort", sort}, {"order", order}}))
+          if (matching.count(id))
+            expected.push_back(id);
+        std::vector<uuid> by_offset, by_cursor;
+        for (std::int64_t offset = 0;;) {
+          auto p = page(bistro, {{"q", q},
+                                 {"sort", sort},
+                                 {"order", order},
+                                 {"limit", "3"},
+                                 {"offset", std::to_string(offset)}});
+          EXPECT_EQ(p.total, std::ssize(expected));
+          for (const auto& row : p.invoices)
+            by_offset.push_back(row.id);
+          if (!p.next_offset || by_offset.size() > 20)
+            break;
+          offset = *p.next_offset;
+        }
+        std::string cursor;
+        for (int pages = 0; pages < 20; ++pages) {
+          query_pairs params{
+            {"q", q}, {"sort", sort}, {"order", order}, {"limit", "3"}};
+          if (!cursor.empty())
+            params.emplace_back("cursor", cursor);
+          auto p = page(bistro, params);
+          for (const auto& row : p.invoices)
+            by_cursor.push_back(row.id);
+          cursor = p.next_cursor;
+          if (cursor.empty())
+            break;
+        }
+        EXPECT_EQ(by_offset, expected);
+        EXPECT_EQ(by_cursor, expected);
+      }
+    }
+  }
+}
+
 TEST_F(invoice_list_test, totals_sort_as_numbers_and_pages_say_what_follows) {
   auto asc = page(bistro, {{"sort", "total"}, {"order", "asc"}});
   ASSERT_EQ(asc.invoices.size(), 14u);
