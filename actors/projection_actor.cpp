@@ -77,7 +77,8 @@ void note_success(projection_pointer self, std::size_t consumed) {
 
 /// Waits for a commit in slices of `wait_slice`, each followed by another
 /// tick, so the mailbox is read between slices. True once it is time to
-/// look at the log: a notification came, or `poll_interval` has passed.
+/// look at the log: a notification came, or `next_poll` has come (the
+/// poll, or the next look at events held back).
 bool wait_is_over(projection_pointer self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
@@ -91,24 +92,28 @@ bool wait_is_over(projection_pointer self) {
     retry_later(self, woke.error());
     return false;
   }
-  if (*woke || std::chrono::steady_clock::now() >= st.next_poll)
+  // While events are held back, a commit's notification is most likely
+  // held back too: the next look is on the timer.
+  bool held = st.held_back_delay.count() > 0;
+  if ((*woke && !held) || std::chrono::steady_clock::now() >= st.next_poll)
     return true;
   self->send(self, tick_atom_v);
   return false;
 }
 
-/// How long to wait for a notification after a run that caught up with
-/// the fence. Events committed behind a transaction still running (a
-/// writer, another model's batch, any transaction on the cluster) were
-/// announced already and no notification will come for them: look again
-/// soon, after `min_batch_interval` and longer while runs pass nothing,
-/// rather than at the next poll. A failed probe waits for the poll, as
-/// before; the next batch reports the connection.
+/// How long to wait after a run that caught up with the fence. Events
+/// committed behind a transaction still running (a writer, another model's
+/// batch, any transaction on the cluster) were announced already and no
+/// notification will come for them: look again soon, after
+/// `held_back_first_look` and twice as long each time a look passes
+/// nothing, up to the poll (a look is still no sooner than
+/// `min_batch_interval` after the last batch). A failed probe waits for the
+/// poll, as before; the next batch reports the connection.
 std::chrono::milliseconds wait_after_run(projection_pointer self,
                                          std::size_t consumed) {
   auto& st = self->state;
   auto first =
-    std::max(st.options.min_batch_interval, std::chrono::milliseconds{5});
+    std::max(st.options.held_back_first_look, std::chrono::milliseconds{1});
   auto held = st.runner->held_back();
   if (!held || !*held) {
     st.held_back_delay = std::chrono::milliseconds{0};
@@ -133,6 +138,7 @@ void tick(projection_pointer self) {
     if (since < st.options.min_batch_interval)
       std::this_thread::sleep_for(st.options.min_batch_interval - since);
   }
+  auto previous_run = st.last_run;
   st.last_run = std::chrono::steady_clock::now();
   auto deadline = st.last_run + st.options.tick_budget;
   std::size_t run_consumed = 0;
@@ -152,6 +158,13 @@ void tick(projection_pointer self) {
       self->send(self, tick_atom_v);
       return;
     }
+  }
+  if (run_consumed == 0) {
+    // A look that found nothing is not a batch to space the next one from:
+    // the next commit runs at once if the last batch is long enough ago.
+    // (Looks at events held back are spaced by their own delays, and
+    // notifications do not start them.)
+    st.last_run = previous_run;
   }
   st.status.caught_up = true;
   st.waiting = true;

@@ -50,6 +50,11 @@ struct projection_options {
   /// into at most 20 batches a second. A model idle for longer runs at
   /// once, so a lone command is seen as soon as before.
   std::chrono::milliseconds min_batch_interval{50};
+  /// The first look again at events the fence held back at the end of a
+  /// run (behind an older transaction still running): their notification
+  /// came already. Doubled while looks pass nothing, up to `poll_interval`;
+  /// meanwhile notifications do not start runs.
+  std::chrono::milliseconds held_back_first_look{10};
   /// One tick works at most about this long before it reads its mailbox.
   std::chrono::milliseconds tick_budget{250};
   /// While waiting for a commit, the actor blocks at most this long at a
