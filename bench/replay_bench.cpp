@@ -365,8 +365,8 @@ int main() {
   std::printf("  %-44s p50 %6.2f ms  p99 %6.2f ms  (target p99 <= 20 ms)\n",
               "invoice list, 50 rows of 100,000, filtered", p50, p99);
   const char* shape_names[] = {
-    "approved unpaid, by issue date", "two statuses, by total ascending",
-    "one supplier, by due date", "search 'fromagerie', third page",
+    "approved unpaid, by issue date",      "two statuses, by total ascending",
+    "one supplier, by due date",           "search 'fromagerie', third page",
     "search 'fromag beurre', second page", "one quarter, total >= 100"};
   for (int k = 0; k < 6; ++k)
     std::printf("    %-42s p50 %6.2f ms  p99 %6.2f ms\n", shape_names[k],

@@ -263,6 +263,15 @@ constexpr std::array<const char*, 11> line_columns{
   " JOIN rm_invoices.statuses s USING (invoice_id, tenant_id)"                 \
   " ORDER BY " order
 
+/// The rows that have the sort key, after the cursor ($13 key, $14 id) when
+/// there is one, in the sort's order.
+#define LARDER_KEYED_AFTER(t, key, type, op, dir)                              \
+  "   AND " t "." key " IS NOT NULL"                                           \
+  "   AND ($14::uuid IS NULL"                                                  \
+  "        OR (" t "." key ", " t ".invoice_id) " op                           \
+  "           ($13::" type ", $14::uuid))"                                     \
+  " ORDER BY " t "." key " " dir ", " t ".invoice_id " dir
+
 /// The rows that have the sort key (`t.key`, t the table alias whose index
 /// has it), after the cursor ($13 key, $14 id) when there is one; $15
 /// limit, $16 offset. The key's text ends each row. The id is named from
@@ -271,11 +280,7 @@ constexpr std::array<const char*, 11> line_columns{
   "SELECT " LARDER_LIST_COLUMNS ", " key_text                                  \
   " FROM (SELECT " t ".invoice_id AS page_id" LARDER_LIST_TABLES               \
   LARDER_LIST_FILTER_WHERE(tenant)                                             \
-  "   AND " t "." key " IS NOT NULL"                                           \
-  "   AND ($14::uuid IS NULL"                                                  \
-  "        OR (" t "." key ", " t ".invoice_id) " op                           \
-  "           ($13::" type ", $14::uuid))"                                     \
-  " ORDER BY " t "." key " " dir ", " t ".invoice_id " dir                     \
+  LARDER_KEYED_AFTER(t, key, type, op, dir)                                    \
   " LIMIT $15 OFFSET $16) page"                                                \
   LARDER_PAGE_ROWS(t "." key " " dir ", " t ".invoice_id " dir)
 
@@ -299,11 +304,7 @@ constexpr std::array<const char*, 11> line_columns{
   " FROM (SELECT page_id FROM (SELECT " t ".invoice_id AS page_id,"            \
   "   search @@ $12::tsquery AS hit" LARDER_LIST_TABLES                        \
   LARDER_LIST_FILTER_BUT_WORDS("tenant_id = $1::uuid")                         \
-  "   AND " t "." key " IS NOT NULL"                                           \
-  "   AND ($14::uuid IS NULL"                                                  \
-  "        OR (" t "." key ", " t ".invoice_id) " op                           \
-  "           ($13::" type ", $14::uuid))"                                     \
-  " ORDER BY " t "." key " " dir ", " t ".invoice_id " dir                     \
+  LARDER_KEYED_AFTER(t, key, type, op, dir)                                    \
   " LIMIT $17) walked WHERE hit LIMIT $15 OFFSET $16) page"                    \
   LARDER_PAGE_ROWS(t "." key " " dir ", " t ".invoice_id " dir)
 
@@ -317,8 +318,10 @@ constexpr std::array<const char*, 11> line_columns{
    LARDER_PAGE_UNKEYED(tenant, t, key, ">", "ASC"),                            \
    LARDER_PAGE_UNKEYED(tenant, t, key, "<", "DESC")}
 
-/// A sort's pages as the planner chooses them, and with the words' index
-/// alone (`pages::by_words`).
+/// A sort's queries, in `sort_spec` order: its pages as the planner chooses
+/// them (`by_tenant`), from the words' index alone (`by_words`), a search's
+/// bounded walk (`walked_asc`, `walked_desc`), and the count of its keyed
+/// rows.
 #define LARDER_SORT(key_text, t, key, type)                                    \
   LARDER_PAGES("tenant_id = $1::uuid", key_text, t, key, type),                \
   LARDER_PAGES("(tenant_id = $1::uuid) IS TRUE", key_text, t, key, type),      \
@@ -459,6 +462,7 @@ constexpr auto extraction_cost_sql =
 #undef LARDER_SORT
 #undef LARDER_PAGES
 #undef LARDER_PAGE_WALKED
+#undef LARDER_KEYED_AFTER
 #undef LARDER_LIST_FILTER_BUT_WORDS
 #undef LARDER_COUNT_KEYED
 #undef LARDER_PAGE_UNKEYED
@@ -1998,42 +2002,39 @@ invoice_list_page list_invoices(pqxx::transaction_base& txn,
   // every invoice of the tenant. So the walk is bounded, and a page it did
   // not fill is read from the words' index instead (12 ms for 5,000
   // matches, less for fewer).
+  bool with_key = !after || after->key;
+  // $13..$16 of the keyed pages: the cursor, the limit and the offset.
+  auto keyed = filter;
+  keyed.add(after ? after->key : std::nullopt)
+    .add(after ? std::optional{after->id.to_string()} : std::nullopt)
+    .add(std::to_string(want))
+    .add(std::to_string(skip));
   bool walked = false;
-  if (searched && (!after || after->key) && search.at_most >= skip + want) {
-    auto p = filter;
-    p.add(after ? after->key : std::nullopt)
-      .add(after ? std::optional{after->id.to_string()} : std::nullopt)
-      .add(std::to_string(want))
-      .add(std::to_string(skip))
-      .add(std::to_string(
-        std::clamp<std::int64_t>(40 * (skip + want), 2000, 10000)));
+  if (searched && with_key && search.at_most >= skip + want) {
+    auto p = keyed;
+    p.add(std::to_string(
+      std::clamp<std::int64_t>(40 * (skip + want), 2000, 10000)));
     take(p.exec(txn, q.descending ? spec.walked_desc : spec.walked_asc));
     walked = std::ssize(rows) == want;
     if (!walked)
       rows.clear();
   }
   const auto& pages = searched ? spec.by_words : spec.by_tenant;
-  if (!walked && (!after || after->key)) {
-    auto p = filter;
-    p.add(after ? after->key : std::nullopt)
-      .add(after ? std::optional{after->id.to_string()} : std::nullopt)
-      .add(std::to_string(want))
-      .add(std::to_string(skip));
-    take(p.exec(txn, q.descending ? pages.keyed_desc : pages.keyed_asc));
-  }
+  if (!walked && with_key)
+    take(keyed.exec(txn, q.descending ? pages.keyed_desc : pages.keyed_asc));
   auto got = static_cast<std::int64_t>(rows.size());
   if (!walked && spec.nullable && got < want) {
     // The rows without the key follow the others in either direction.
-    std::int64_t skip = 0;
+    std::int64_t unkeyed_skip = 0;
     if (!after && got == 0 && q.offset > 0) {
-      auto keyed = filter.exec(txn, spec.count_keyed)[0][0].as<std::int64_t>();
-      skip = std::max<std::int64_t>(0, q.offset - keyed);
+      auto with = filter.exec(txn, spec.count_keyed)[0][0].as<std::int64_t>();
+      unkeyed_skip = std::max<std::int64_t>(0, q.offset - with);
     }
     auto p = filter;
     p.add(after && !after->key ? std::optional{after->id.to_string()}
                                : std::nullopt)
       .add(std::to_string(want - got))
-      .add(std::to_string(skip));
+      .add(std::to_string(unkeyed_skip));
     take(p.exec(txn, q.descending ? pages.unkeyed_desc : pages.unkeyed_asc));
   }
   bool more = std::ssize(rows) > q.limit;
