@@ -163,6 +163,15 @@ runtime::~runtime() {
   stop();
 }
 
+void runtime::stop_projections() {
+  caf::scoped_actor self{sys_};
+  for (const auto& p : projections_) {
+    self->send_exit(p, caf::exit_reason::user_shutdown);
+    self->wait_for(p);
+  }
+  projections_.clear();
+}
+
 void runtime::stop() {
   if (stopped_)
     return;

@@ -50,6 +50,12 @@ class runtime {
   /// actor in order. Idempotent.
   void stop();
 
+  /// Stops the projections alone, for good: the read models stay where
+  /// they are while commands go on being stored. Only for measuring what
+  /// the command path costs without them (`./dev bench http`); queries
+  /// that wait for a position, and `/ready`, fail afterwards.
+  void stop_projections();
+
  private:
   explicit runtime(caf::actor_system& sys) : sys_(sys) {}
 
