@@ -161,6 +161,10 @@ class projection_runner {
   /// for a poll. One probe of the fence index.
   expected<bool> held_back();
 
+  /// The one statement `held_back` runs, for a test of its plan: it must
+  /// read one entry of the fence index however long the log is.
+  static const char* const held_back_query;
+
   static constexpr std::size_t default_batch = 500;
 
  private:
