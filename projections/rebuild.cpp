@@ -41,6 +41,13 @@ constexpr auto lag_seconds_sql =
 constexpr auto tables_sql =
   "SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename";
 
+/// A table's storage parameters (`fillfactor=70`), which `CREATE TABLE
+/// … (LIKE …)` does not copy; one row, NULL when it has none.
+constexpr auto reloptions_sql =
+  "SELECT array_to_string(c.reloptions, ', ') FROM pg_class c"
+  "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+  " WHERE n.nspname = $1 AND c.relname = $2";
+
 constexpr auto create_live_sql =
   "INSERT INTO es.checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING";
 
@@ -145,6 +152,10 @@ expected<copy_plan> prepare_copy(pqxx::connection& conn, read_model model) {
     txn.exec("CREATE TABLE " + copy + "." + q(table) + " (LIKE "
              + q(plan.live_schema) + "." + q(table)
              + " INCLUDING ALL EXCLUDING INDEXES)");
+    auto options = txn.exec_params1(reloptions_sql, plan.live_schema, table);
+    if (!options[0].is_null())
+      txn.exec("ALTER TABLE " + copy + "." + q(table) + " SET ("
+               + options[0].c_str() + ")");
   }
   // pg_get_indexdef names the table schema-qualified, quoted only where
   // the name needs it.

@@ -77,7 +77,7 @@ class rebuild_test : public ::testing::Test {
       "REVOKE ALL ON SCHEMA rm_count FROM PUBLIC;"
       "GRANT USAGE ON SCHEMA rm_count TO larder_app;"
       "CREATE TABLE rm_count.counts (stream_id text PRIMARY KEY,"
-      "  n integer NOT NULL CHECK (n > 0));"
+      "  n integer NOT NULL CHECK (n > 0)) WITH (fillfactor = 70);"
       "CREATE INDEX counts_by_n ON rm_count.counts (n);"
       "GRANT SELECT, INSERT, UPDATE, DELETE ON rm_count.counts TO larder_app;"
       "CREATE SCHEMA rm_tally;"
@@ -193,6 +193,11 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
                   "  JOIN pg_namespace n ON n.oid = c.connamespace"
                   " WHERE n.nspname = 'rm_count' AND c.contype = 'p'"
                   "   AND c.conname = 'counts_pkey'"),
+            1);
+  // Its storage parameters, which CREATE TABLE … LIKE leaves behind.
+  EXPECT_EQ(count("SELECT count(*) FROM pg_class WHERE oid ="
+                  " 'rm_count.counts'::regclass"
+                  " AND reloptions = '{fillfactor=70}'"),
             1);
   EXPECT_EQ(
     count("SELECT count(*) FROM es.checkpoints WHERE name = 'count_rebuild'"),
