@@ -57,6 +57,10 @@ constexpr auto held_back_sql =
 
 /// The model's name follows in `application_name`, so that
 /// pg_stat_activity tells the models' backends apart.
+constexpr auto lock_checkpoint_statement = "larder_lock_checkpoint";
+constexpr auto advance_checkpoint_statement = "larder_advance_checkpoint";
+constexpr auto held_back_statement = "larder_held_back";
+
 constexpr auto session_setup_sql =
   "SET idle_in_transaction_session_timeout = '30s';"
   "SET statement_timeout = '60s';";
@@ -105,6 +109,11 @@ struct projection_runner::connection_holder {
         setup.exec("SET synchronous_commit = off");
     }
     receiver = std::make_unique<wake_receiver>(conn);
+    // Every batch runs these: prepared, PostgreSQL plans them once per
+    // connection instead of on every call.
+    conn.prepare(lock_checkpoint_statement, lock_checkpoint_sql);
+    conn.prepare(advance_checkpoint_statement, advance_checkpoint_sql);
+    conn.prepare(held_back_statement, held_back_sql);
   }
 
   pqxx::connection conn;
@@ -214,10 +223,10 @@ expected<std::size_t> projection_runner::apply_batch(const batch_reader& read) {
   };
   try {
     pqxx::work txn{conn().conn};
-    auto rows = txn.exec_params(lock_checkpoint_sql, model_.name);
+    auto rows = txn.exec_prepared(lock_checkpoint_statement, model_.name);
     if (rows.empty()) {
       txn.exec_params(create_checkpoint_sql, model_.name);
-      rows = txn.exec_params(lock_checkpoint_sql, model_.name);
+      rows = txn.exec_prepared(lock_checkpoint_statement, model_.name);
     }
     events::log_position at{parse_u64(rows.at(0)[0].c_str()),
                             rows.at(0)[1].as<std::int64_t>()};
@@ -242,9 +251,9 @@ expected<std::size_t> projection_runner::apply_batch(const batch_reader& read) {
                           "projection " + model_.name
                             + ": writing the batch failed: " + failed->message);
     if (!batch->events.empty())
-      txn.exec_params(advance_checkpoint_sql, model_.name,
-                      std::to_string(batch->next.transaction_id),
-                      batch->next.global_position);
+      txn.exec_prepared(advance_checkpoint_statement, model_.name,
+                        std::to_string(batch->next.transaction_id),
+                        batch->next.global_position);
     txn.commit();
     guard.committed = true;
     position_ = batch->next;
@@ -311,7 +320,7 @@ expected<bool> projection_runner::held_back() {
     // No transaction: a read alone takes no transaction id, so the probe
     // holds back nobody's fence.
     return pqxx::nontransaction{conn().conn}
-      .exec1(held_back_query)[0]
+      .exec_prepared1(held_back_statement)[0]
       .as<bool>();
   } catch (const pqxx::failure& e) {
     conn_.reset();
