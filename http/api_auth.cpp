@@ -133,9 +133,8 @@ void join_and_start(const call_ptr& c, const domain::user_state& user) {
         ctx.meta.actor = events::actor_kind::user;
         ctx.meta.actor_id = user.user_id.to_string();
         c->self
-          ->request(c->self->state.services.tenants,
-                    c->self->state.options.command_timeout, command_atom_v,
-                    domain::stream_id("tenant", inv.tenant_id),
+          ->request(c->self->state.services.tenants, caf::infinite,
+                    command_atom_v, domain::stream_id("tenant", inv.tenant_id),
                     domain::tenant_command{cmd}, ctx)
           .then(
             [joined, remaining, finish, id = inv.tenant_id](tenant_reply&) {
@@ -234,7 +233,7 @@ void magic_request(const call_ptr& c) {
   domain::command_context ctx;
   ctx.tenant_id = domain::platform_tenant_id;
   c->self
-    ->request(st.services.users, st.options.command_timeout, caf::get_atom_v,
+    ->request(st.services.users, caf::infinite, caf::get_atom_v,
               domain::stream_id("user", user_id), ctx)
     .then(
       [c, mail, send, ctx, quietly](user_reply& u) {
@@ -245,9 +244,8 @@ void magic_request(const call_ptr& c) {
         }
         auto& st = c->self->state;
         c->self
-          ->request(st.services.platform, st.options.command_timeout,
-                    caf::get_atom_v, std::string{domain::platform_stream_id},
-                    ctx)
+          ->request(st.services.platform, caf::infinite, caf::get_atom_v,
+                    std::string{domain::platform_stream_id}, ctx)
           .then(
             [c, mail, send](platform_reply& p) {
               if (domain::is_allowed(p.state, mail)) {
@@ -449,7 +447,7 @@ void join_waitlist(const call_ptr& c) {
   // Already waitlisted or already allowed gets the same answer as a new
   // entry: the endpoint must not tell who is known.
   c->self
-    ->request(st.services.platform, st.options.command_timeout, command_atom_v,
+    ->request(st.services.platform, caf::infinite, command_atom_v,
               std::string{domain::platform_stream_id},
               domain::platform_command{domain::join_waitlist{*email, *note}},
               c->context(domain::platform_tenant_id))

@@ -180,7 +180,7 @@ void receive(const call_ptr& c, const std::shared_ptr<upload_progress>& p,
   cmd.sender = c->who->email;
   auto& st = c->self->state;
   c->self
-    ->request(st.services.invoices, st.options.command_timeout, command_atom_v,
+    ->request(st.services.invoices, caf::infinite, command_atom_v,
               domain::stream_id("invoice", id),
               domain::invoice_command{std::move(cmd)}, c->context(tenant))
     .then(
@@ -206,8 +206,8 @@ void receive(const call_ptr& c, const std::shared_ptr<upload_progress>& p,
         ctx.tenant_id = tenant;
         auto& st = c->self->state;
         c->self
-          ->request(st.services.invoices, st.options.command_timeout,
-                    caf::get_atom_v, domain::stream_id("invoice", id), ctx)
+          ->request(st.services.invoices, caf::infinite, caf::get_atom_v,
+                    domain::stream_id("invoice", id), ctx)
           .then(
             [c, p, i, id, generation](invoice_reply& r) {
               auto& item = p->job->items[i];
@@ -267,8 +267,8 @@ void upload_files(const call_ptr& c, bool batch) {
           // (or a refusal) changes nothing the uploader needs to hear.
           auto& st = c->self->state;
           c->self
-            ->request(st.services.tenants, st.options.command_timeout,
-                      command_atom_v, domain::stream_id("tenant", job->tenant),
+            ->request(st.services.tenants, caf::infinite, command_atom_v,
+                      domain::stream_id("tenant", job->tenant),
                       domain::tenant_command{domain::complete_onboarding_step{
                         "first_invoice_uploaded"}},
                       c->context(job->tenant))

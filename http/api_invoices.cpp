@@ -305,9 +305,8 @@ void bulk(const call_ptr& c) {
     if (!ctx.meta.idempotency_key.empty())
       ctx.meta.idempotency_key += ":" + std::to_string(i);
     c->self
-      ->request(st.services.invoices, st.options.command_timeout,
-                command_atom_v, domain::stream_id("invoice", parsed[i]), cmd,
-                std::move(ctx))
+      ->request(st.services.invoices, caf::infinite, command_atom_v,
+                domain::stream_id("invoice", parsed[i]), cmd, std::move(ctx))
       .then(
         [results, remaining, finish, i](invoice_reply& r) {
           if (r.state.exists)
@@ -349,9 +348,8 @@ void poll_status(const call_ptr& c) {
     domain::command_context ctx;
     ctx.tenant_id = *c->who->tenant_id;
     c->self
-      ->request(st.services.invoices, st.options.command_timeout,
-                caf::get_atom_v, domain::stream_id("invoice", parsed[i]),
-                std::move(ctx))
+      ->request(st.services.invoices, caf::infinite, caf::get_atom_v,
+                domain::stream_id("invoice", parsed[i]), std::move(ctx))
       .then(
         [found, remaining, finish, i](invoice_reply& r) {
           (*found)[i] = std::move(r);

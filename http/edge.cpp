@@ -464,9 +464,8 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
       domain::command_context ctx;
       ctx.tenant_id = tenant;
       c->self
-        ->request(st.services.tenants, st.options.command_timeout,
-                  caf::get_atom_v, domain::stream_id("tenant", tenant),
-                  std::move(ctx))
+        ->request(st.services.tenants, caf::infinite, caf::get_atom_v,
+                  domain::stream_id("tenant", tenant), std::move(ctx))
         .then(
           [c, &r, remember](tenant_reply& t) {
             const auto& ts = t.state;

@@ -64,6 +64,9 @@ struct edge_options {
   bucket_policy api_address_limit{2400, 40};
   /// Per signed-in user.
   bucket_policy api_user_limit{1200, 20};
+  /// How long a job on a blocking worker (the database pool, document and
+  /// template work) may take before the request fails with `timeout`.
+  /// Requests to the entity actors carry no CAF timeout (`send_command`).
   std::chrono::milliseconds command_timeout{10000};
 };
 
