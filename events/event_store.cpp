@@ -122,8 +122,6 @@ constexpr auto read_log_of_types_sql =
   " ORDER BY e.transaction_id, e.global_position LIMIT $3";
 // clang-format on
 
-constexpr auto read_log_of_types_statement = "larder_read_log_of_types";
-
 constexpr auto verify_page_sql =
   "SELECT " LARDER_EVENT_COLUMNS
   " FROM es.events WHERE (stream_id, stream_version) > ($1, $2)"
@@ -514,18 +512,18 @@ event_store::head(std::string_view stream_id) {
   }
 }
 
-const char* const event_store::read_log_of_types_query = read_log_of_types_sql;
-
 log_batch event_store::read_log_of_types_in(pqxx::transaction_base& txn,
                                             log_position after,
                                             std::size_t limit,
                                             const std::string& types) {
-  // Prepared once per connection (registering again is a no-op): planning
-  // took PostgreSQL a fifth as long as running it, every batch of every
-  // model. Its generic plan walks the fence index like the custom ones.
-  txn.conn().prepare(read_log_of_types_statement, read_log_of_types_sql);
-  auto rows = txn.exec_prepared(
-    read_log_of_types_statement, std::to_string(after.transaction_id),
+  // Not prepared, though planning costs PostgreSQL a fifth as much as
+  // running it. Prepared (named, in the batch's transaction, through
+  // libpqxx), the read missed an event the fence had just let through:
+  // projection_actor_test's held-back test failed 4 runs of 5, after
+  // several reads during the hold. The same statement PREPAREd in psql,
+  // generic plan forced, found the event; the cause is not understood.
+  auto rows = txn.exec_params(
+    read_log_of_types_sql, std::to_string(after.transaction_id),
     after.global_position, static_cast<std::int64_t>(limit), types);
   return to_batch(rows, after, to_typed_event);
 }

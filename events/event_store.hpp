@@ -139,9 +139,6 @@ class event_store {
   static log_batch read_log_of_types_in(pqxx::transaction_base& txn,
                                         log_position after, std::size_t limit,
                                         const std::string& types);
-  /// The statement `read_log_of_types_in` prepares ($1 transaction, $2
-  /// position, $3 limit, $4 types), for a test of its generic plan.
-  static const char* const read_log_of_types_query;
 
   /// Streams the log after `after` in fence order, as `read_log` would
   /// return it batch by batch, through one binary COPY on a connection of

@@ -55,12 +55,13 @@ constexpr auto held_back_sql =
   "SELECT coalesce(max(transaction_id)"
   "  >= pg_snapshot_xmin(pg_current_snapshot()), false) FROM es.events";
 
-/// The model's name follows in `application_name`, so that
-/// pg_stat_activity tells the models' backends apart.
+/// Prepared on each connection (`connection_holder`).
 constexpr auto lock_checkpoint_statement = "larder_lock_checkpoint";
 constexpr auto advance_checkpoint_statement = "larder_advance_checkpoint";
 constexpr auto held_back_statement = "larder_held_back";
 
+/// The model's name follows in `application_name`, so that
+/// pg_stat_activity tells the models' backends apart.
 constexpr auto session_setup_sql =
   "SET idle_in_transaction_session_timeout = '30s';"
   "SET statement_timeout = '60s';";
