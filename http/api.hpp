@@ -219,8 +219,7 @@ void get_entity(const call_ptr& c, const caf::actor& registry,
 template <class Job, class F>
 void with_db(const call_ptr& c, Job job, F done) {
   c->self
-    ->request(c->self->state.services.db,
-              c->self->state.options.command_timeout,
+    ->request(c->self->state.services.db, c->self->state.options.job_timeout,
               db_job{std::function<void(pqxx::connection&)>(std::move(job))})
     .then(
       [done](caf::ok_atom) mutable {

@@ -255,7 +255,7 @@ void magic_request(const call_ptr& c) {
               auto invited = std::make_shared<bool>(false);
               auto& st = c->self->state;
               c->self
-                ->request(st.services.db, st.options.command_timeout,
+                ->request(st.services.db, st.options.job_timeout,
                           db_job{[invited, mail](pqxx::connection& conn) {
                             pqxx::read_transaction txn{conn};
                             *invited = !dir::invitations_for(txn, mail).empty();

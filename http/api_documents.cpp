@@ -240,7 +240,7 @@ void upload_files(const call_ptr& c, bool batch) {
   auto& st = c->self->state;
   auto store = st.services.documents;
   c->self
-    ->request(st.services.blocking, st.options.command_timeout,
+    ->request(st.services.blocking, st.options.job_timeout,
               blocking_job{[job, store] {
                 run_upload(*job, *store);
               }})
@@ -328,7 +328,7 @@ void invoice_document(const call_ptr& c) {
       auto doc = s.document;
       c->self
         ->request(c->self->state.services.blocking,
-                  c->self->state.options.command_timeout,
+                  c->self->state.options.job_timeout,
                   blocking_job{[bytes, store, tenant, sha = doc.sha256] {
                     *bytes = store->get(tenant, sha);
                   }})

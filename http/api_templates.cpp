@@ -235,7 +235,7 @@ template <class F>
 void on_blocking_pool(const call_ptr& c, std::function<void()> job, F done) {
   auto& st = c->self->state;
   c->self
-    ->request(st.services.blocking, st.options.command_timeout,
+    ->request(st.services.blocking, st.options.job_timeout,
               blocking_job{std::move(job)})
     .then(
       [done](caf::ok_atom) mutable {

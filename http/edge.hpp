@@ -67,7 +67,7 @@ struct edge_options {
   /// How long a job on a blocking worker (the database pool, document and
   /// template work) may take before the request fails with `timeout`.
   /// Requests to the entity actors carry no CAF timeout (`send_command`).
-  std::chrono::milliseconds command_timeout{10000};
+  std::chrono::milliseconds job_timeout{10000};
 };
 
 /// The actors the edge talks to.
