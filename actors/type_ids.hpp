@@ -89,6 +89,9 @@ struct projection_status {
   bool caught_up = false;
   /// Events consumed (applied or skipped) since the actor started.
   std::uint64_t consumed = 0;
+  /// Batches it read by itself since the actor started, not handed to it
+  /// by the tail: catching up after a start, a failure or a gap.
+  std::uint64_t read_alone = 0;
   /// Batches that failed since the actor started (each retried).
   std::uint64_t failures = 0;
   /// Why the last batch failed; empty while healthy.
@@ -98,8 +101,8 @@ struct projection_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, projection_status& x) {
   return f(caf::meta::type_name("projection_status"), x.name, x.last_xid,
-           x.last_position, x.backlog, x.caught_up, x.consumed, x.failures,
-           x.last_error);
+           x.last_position, x.backlog, x.caught_up, x.consumed, x.read_alone,
+           x.failures, x.last_error);
 }
 
 } // namespace larder

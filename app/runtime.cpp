@@ -143,9 +143,11 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
     http::live_model([feed = s.feed](std::vector<http::feed_item> items) {
       caf::anon_send(feed, caf::forward_atom_v, std::move(items));
     }));
-  for (auto& model : models)
-    rt->projections_.push_back(caf::actor_cast<caf::actor>(
-      spawn_projection(sys, cfg.database_url, std::move(model), catalog)));
+  auto group =
+    spawn_projections(sys, cfg.database_url, std::move(models), catalog);
+  rt->projection_tail_ = group.tail;
+  for (const auto& model : group.models)
+    rt->projections_.push_back(caf::actor_cast<caf::actor>(model));
   s.projections = rt->projections_;
   rt->edge_ = http::spawn_edge(sys, std::move(edge), s);
   auto bound = http::spawn_server(sys, std::move(server), rt->edge_);
@@ -165,6 +167,12 @@ runtime::~runtime() {
 
 void runtime::stop_projections() {
   caf::scoped_actor self{sys_};
+  // The tail first: it hands out no slice once the models are gone.
+  if (projection_tail_) {
+    self->send_exit(projection_tail_, caf::exit_reason::user_shutdown);
+    self->wait_for(projection_tail_);
+    projection_tail_ = nullptr;
+  }
   for (const auto& p : projections_) {
     self->send_exit(p, caf::exit_reason::user_shutdown);
     self->wait_for(p);
@@ -195,6 +203,7 @@ void runtime::stop() {
   for (const auto& a : {services_.platform, services_.tenants, services_.users,
                         services_.invoices})
     stop_one(a);
+  stop_one(projection_tail_);
   for (const auto& p : projections_)
     stop_one(p);
   stop_one(services_.feed);

@@ -62,6 +62,8 @@ class runtime {
   caf::actor_system& sys_;
   store_writer_actor writer_;
   caf::actor readers_;
+  /// Reads the log for the models in `projections_`.
+  caf::actor projection_tail_;
   std::vector<caf::actor> projections_;
   http::edge_services services_;
   caf::actor edge_;

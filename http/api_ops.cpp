@@ -148,6 +148,12 @@ void projection_metrics_text(std::string& out,
          [](const projection_status& s) {
            return s.consumed;
          });
+  family("larder_projection_batches_read_alone_total",
+         "Batches the projection read from the log by itself (catching up) "
+         "rather than took from the shared read.",
+         "counter", [](const projection_status& s) {
+           return s.read_alone;
+         });
   family("larder_projection_failures_total",
          "Batches that failed and were retried since start.", "counter",
          [](const projection_status& s) {

@@ -328,19 +328,12 @@ expected<std::int64_t> finish(const std::string& owner_url, copy_plan& plan,
   }
 }
 
-/// A stretch of the log read once for every model being rebuilt.
-struct shared_batch {
-  events::log_position after;
-  std::vector<events::recorded_event> events;
-  events::log_position next;
-};
-
 /// Hands the reader's batches to one model's worker, a few at a time, so
 /// the reader runs at most that far ahead of the slowest model.
 class batch_queue {
  public:
   /// False once the worker has given up: it wants no more batches.
-  bool push(std::shared_ptr<const shared_batch> batch) {
+  bool push(std::shared_ptr<const log_slice> batch) {
     std::unique_lock lock{mutex_};
     space_.wait(lock, [&] {
       return items_.size() < depth || abandoned_;
@@ -353,7 +346,7 @@ class batch_queue {
   }
 
   /// The next batch; null once the reader has finished and all are taken.
-  std::shared_ptr<const shared_batch> pop() {
+  std::shared_ptr<const log_slice> pop() {
     std::unique_lock lock{mutex_};
     ready_.wait(lock, [&] {
       return !items_.empty() || finished_;
@@ -385,7 +378,7 @@ class batch_queue {
   static constexpr std::size_t depth = 2;
   std::mutex mutex_;
   std::condition_variable ready_, space_;
-  std::deque<std::shared_ptr<const shared_batch>> items_;
+  std::deque<std::shared_ptr<const log_slice>> items_;
   bool finished_ = false;
   bool abandoned_ = false;
 };
@@ -406,7 +399,7 @@ void read_shared(const std::string& owner_url, std::vector<batch_queue*> queues,
                  const events::catalog& catalog, std::size_t batch,
                  const std::function<void(std::int64_t)>& progress) {
   std::int64_t read = 0;
-  auto pending = std::make_shared<shared_batch>();
+  auto pending = std::make_shared<log_slice>();
   auto hand_out = [&] {
     bool wanted = false;
     for (auto* queue : queues)
@@ -414,7 +407,7 @@ void read_shared(const std::string& owner_url, std::vector<batch_queue*> queues,
     read += static_cast<std::int64_t>(pending->events.size());
     if (progress)
       progress(read);
-    auto next = std::make_shared<shared_batch>();
+    auto next = std::make_shared<log_slice>();
     next->after = next->next = pending->next;
     pending = std::move(next);
     if (!wanted)

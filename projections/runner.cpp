@@ -55,7 +55,13 @@ constexpr auto held_back_sql =
   "SELECT coalesce(max(transaction_id)"
   "  >= pg_snapshot_xmin(pg_current_snapshot()), false) FROM es.events";
 
-/// Prepared on each connection (`connection_holder`).
+/// Where a tail starts: the newest event the fence lets through.
+constexpr auto end_of_log_sql =
+  "SELECT transaction_id::text, global_position FROM es.events"
+  " WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+  " ORDER BY transaction_id DESC, global_position DESC LIMIT 1";
+
+/// Prepared on each connection (`log_connection`).
 constexpr auto lock_checkpoint_statement = "larder_lock_checkpoint";
 constexpr auto advance_checkpoint_statement = "larder_advance_checkpoint";
 constexpr auto held_back_statement = "larder_held_back";
@@ -97,19 +103,17 @@ class wake_receiver : public pqxx::notification_receiver {
 
 // -- connection ---------------------------------------------------------------
 
-struct projection_runner::connection_holder {
-  connection_holder(const std::string& url, const std::string& model,
-                    commit_mode commits)
+struct log_connection {
+  log_connection(const std::string& url, const std::string& name,
+                 commit_mode commits)
     : conn(url) {
     {
       pqxx::nontransaction setup{conn};
       setup.exec(session_setup_sql);
-      setup.exec("SET application_name = "
-                 + setup.quote("larder projection " + model));
+      setup.exec("SET application_name = " + setup.quote("larder " + name));
       if (commits == commit_mode::relaxed)
         setup.exec("SET synchronous_commit = off");
     }
-    receiver = std::make_unique<wake_receiver>(conn);
     // Every batch runs these: prepared, PostgreSQL plans them once per
     // connection instead of on every call.
     conn.prepare(lock_checkpoint_statement, lock_checkpoint_sql);
@@ -117,10 +121,53 @@ struct projection_runner::connection_holder {
     conn.prepare(held_back_statement, held_back_sql);
   }
 
+  /// LISTENs from the first call on. A connection that listens but never
+  /// waits would gather every commit's notification in memory.
+  void listen() {
+    if (!receiver)
+      receiver = std::make_unique<wake_receiver>(conn);
+  }
+
   pqxx::connection conn;
   /// Declared after `conn`, so it goes first.
   std::unique_ptr<wake_receiver> receiver;
 };
+
+namespace {
+
+/// `wait_for_notify` of a runner or a tail; `who` names it in errors.
+expected<bool> wait_on(std::unique_ptr<log_connection>& conn,
+                       log_connection& open, const std::string& who,
+                       std::chrono::milliseconds timeout) {
+  try {
+    open.listen();
+    auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+    return open.conn.await_notification(us / 1000000, us % 1000000) > 0;
+  } catch (const pqxx::failure& e) {
+    conn.reset();
+    return make_error(errc::unavailable, who + ": waiting for commits failed: "
+                                           + first_line(e.what()));
+  }
+}
+
+/// `held_back` of a runner or a tail; `who` names it in errors.
+expected<bool> probe_fence(std::unique_ptr<log_connection>& conn,
+                           log_connection& open, const std::string& who) {
+  try {
+    // No transaction: a read alone takes no transaction id, so the probe
+    // holds back nobody's fence.
+    return pqxx::nontransaction{open.conn}
+      .exec_prepared1(held_back_statement)[0]
+      .as<bool>();
+  } catch (const pqxx::failure& e) {
+    conn.reset();
+    return make_error(errc::unavailable, who + ": probing the fence failed: "
+                                           + first_line(e.what()));
+  }
+}
+
+} // namespace
 
 projection_runner::projection_runner(
   std::string database_url, read_model model,
@@ -135,10 +182,11 @@ projection_runner::projection_runner(
 
 projection_runner::~projection_runner() = default;
 
-projection_runner::connection_holder& projection_runner::conn() {
+log_connection& projection_runner::conn() {
   if (!conn_ || !conn_->conn.is_open()) {
     conn_.reset();
-    conn_ = std::make_unique<connection_holder>(url_, model_.name, commits_);
+    conn_ = std::make_unique<log_connection>(url_, "projection " + model_.name,
+                                             commits_);
   }
   return *conn_;
 }
@@ -288,14 +336,12 @@ expected<std::size_t> projection_runner::apply_batch(const batch_reader& read) {
 expected<bool>
 projection_runner::wait_for_notify(std::chrono::milliseconds timeout) {
   try {
-    auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
-    return conn().conn.await_notification(us / 1000000, us % 1000000) > 0;
+    return wait_on(conn_, conn(), "projection " + model_.name, timeout);
   } catch (const pqxx::failure& e) {
     conn_.reset();
-    return make_error(errc::unavailable, "projection " + model_.name
-                                           + ": waiting for commits failed: "
-                                           + first_line(e.what()));
+    return make_error(errc::unavailable,
+                      "projection " + model_.name
+                        + ": connecting failed: " + first_line(e.what()));
   }
 }
 
@@ -318,15 +364,99 @@ const char* const projection_runner::held_back_query = held_back_sql;
 
 expected<bool> projection_runner::held_back() {
   try {
-    // No transaction: a read alone takes no transaction id, so the probe
-    // holds back nobody's fence.
-    return pqxx::nontransaction{conn().conn}
-      .exec_prepared1(held_back_statement)[0]
-      .as<bool>();
+    return probe_fence(conn_, conn(), "projection " + model_.name);
   } catch (const pqxx::failure& e) {
     conn_.reset();
-    return make_error(errc::unavailable, "projection " + model_.name
-                                           + ": probing the fence failed: "
+    return make_error(errc::unavailable,
+                      "projection " + model_.name
+                        + ": connecting failed: " + first_line(e.what()));
+  }
+}
+
+// -- the tail -----------------------------------------------------------------
+
+log_tail::log_tail(std::string database_url,
+                   std::set<std::string, std::less<>> types,
+                   std::shared_ptr<const events::catalog> catalog)
+  : url_(std::move(database_url)), types_(std::move(types)),
+    types_array_([this] {
+      events::pg_array array;
+      for (const auto& type : types_)
+        array.add(type);
+      return array.take();
+    }()),
+    catalog_(std::move(catalog)) {}
+
+log_tail::~log_tail() = default;
+
+log_connection& log_tail::conn() {
+  if (!conn_ || !conn_->conn.is_open()) {
+    conn_.reset();
+    // Commits nothing; listening from the start, so a commit between two
+    // reads is not missed.
+    conn_ = std::make_unique<log_connection>(url_, "projection tail",
+                                             commit_mode::durable);
+    conn_->listen();
+  }
+  return *conn_;
+}
+
+expected<log_tail::read_result> log_tail::read(std::size_t limit) {
+  try {
+    pqxx::nontransaction txn{conn().conn};
+    auto slice = std::make_shared<log_slice>();
+    if (!started_) {
+      if (auto end = txn.exec(end_of_log_sql); !end.empty())
+        position_ = {parse_u64(end[0][0].c_str()),
+                     end[0][1].as<std::int64_t>()};
+      started_ = true;
+      slice->after = slice->next = position_;
+      return read_result{std::move(slice), 0};
+    }
+    auto read = events::event_store::read_log_of_types_in(txn, position_, limit,
+                                                          types_array_);
+    slice->after = slice->next = position_;
+    auto consumed = read.events.size();
+    for (auto& ev : read.events) {
+      events::log_position at{ev.transaction_id, ev.global_position};
+      if (types_.contains(ev.env.event_type) && !catalog_->upcast(ev.env)) {
+        // Left out: the next slice starts after it, and the models find
+        // the gap (see `read`).
+        position_ = at;
+        return read_result{std::move(slice),
+                           static_cast<std::size_t>(&ev - read.events.data())
+                             + 1};
+      }
+      slice->events.push_back(std::move(ev));
+      slice->next = at;
+    }
+    position_ = read.next;
+    return read_result{std::move(slice), consumed};
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable,
+                      "projection tail at position "
+                        + std::to_string(position_.global_position)
+                        + ": reading the log failed: " + first_line(e.what()));
+  }
+}
+
+expected<bool> log_tail::wait_for_notify(std::chrono::milliseconds timeout) {
+  try {
+    return wait_on(conn_, conn(), "projection tail", timeout);
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable, "projection tail: connecting failed: "
+                                           + first_line(e.what()));
+  }
+}
+
+expected<bool> log_tail::held_back() {
+  try {
+    return probe_fence(conn_, conn(), "projection tail");
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable, "projection tail: connecting failed: "
                                            + first_line(e.what()));
   }
 }

@@ -1,11 +1,15 @@
-// The projection actor: it keeps the directory current on its own, reports
-// its progress, and reports (without passing) an event it cannot apply.
+// The projection actors: a tail reads the log once and hands each slice to
+// every model, which keeps its read model current, reports its progress,
+// and reports (without passing) an event it cannot apply.
 #include "actors/projection_actor.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
+
+#include <mutex>
+#include <thread>
 
 #include "actors/errors.hpp"
 #include "actors/system_config.hpp"
@@ -30,16 +34,32 @@ class projection_actor_test : public ::testing::Test {
     // The actor system waits for every actor; the projection stops on an
     // exit message, read between two ticks.
     caf::scoped_actor self{sys};
-    for (auto& p : spawned) {
-      self->send_exit(p, caf::exit_reason::user_shutdown);
-      self->wait_for(p);
+    for (auto& group : spawned) {
+      self->send_exit(group.tail, caf::exit_reason::user_shutdown);
+      self->wait_for(group.tail);
+      for (auto& p : group.models) {
+        self->send_exit(p, caf::exit_reason::user_shutdown);
+        self->wait_for(p);
+      }
     }
   }
 
+  /// The projection of `model`, fed by a tail of its own.
   projection_actor spawn(projections::read_model model,
                          projection_options opts = quick()) {
-    spawned.push_back(spawn_projection(sys, db.app_url(), std::move(model),
-                                       directory_catalog(), opts));
+    std::vector<projections::read_model> models;
+    models.push_back(std::move(model));
+    return spawn_all(std::move(models), directory_catalog(), opts)
+      .models.front();
+  }
+
+  /// The projections of `models`, fed by one tail.
+  const projection_group&
+  spawn_all(std::vector<projections::read_model> models,
+            std::shared_ptr<const events::catalog> catalog,
+            projection_options opts = quick()) {
+    spawned.push_back(spawn_projections(sys, db.app_url(), std::move(models),
+                                        std::move(catalog), opts));
     return spawned.back();
   }
 
@@ -83,8 +103,81 @@ class projection_actor_test : public ::testing::Test {
   system_config cfg;
   caf::actor_system sys{cfg};
   domain_log history{db.app_url()};
-  std::vector<projection_actor> spawned;
+  std::vector<projection_group> spawned;
 };
+
+/// What a `recorder` model applied, by global position, as its batches
+/// committed.
+struct recording {
+  std::mutex mutex;
+  std::vector<std::int64_t> committed;
+  /// The batch in progress; the actor's thread alone touches it.
+  std::vector<std::int64_t> pending;
+
+  std::vector<std::int64_t> positions() {
+    std::lock_guard lock{mutex};
+    return committed;
+  }
+};
+
+/// A model that applies the events of `types` by noting where they are.
+projections::read_model recorder(std::string name, std::string type,
+                                 std::shared_ptr<recording> rec) {
+  projections::read_model m;
+  m.name = std::move(name);
+  m.event_types = {std::move(type)};
+  m.apply = [rec](pqxx::work&,
+                  const events::recorded_event& ev) -> std::optional<error> {
+    rec->pending.push_back(ev.global_position);
+    return std::nullopt;
+  };
+  m.discard = [rec] {
+    rec->pending.clear();
+  };
+  m.committed = [rec] {
+    std::lock_guard lock{rec->mutex};
+    rec->committed.insert(rec->committed.end(), rec->pending.begin(),
+                          rec->pending.end());
+    rec->pending.clear();
+  };
+  return m;
+}
+
+/// Knows the two event types the recorders apply, at version 1.
+std::shared_ptr<events::catalog> test_catalog() {
+  auto catalog = std::make_shared<events::catalog>();
+  catalog->add_type("TestHappened", 1);
+  catalog->add_type("OtherHappened", 1);
+  return catalog;
+}
+
+/// One event of `type` in a new stream.
+events::append_request one_event(const std::string& type,
+                                 std::int32_t version = 1) {
+  static std::atomic<int> streams{0};
+  auto req = make_append("test-" + std::to_string(++streams), uuid::make_v7(),
+                         0, events::genesis_hash);
+  req.events[0].event_type = type;
+  req.events[0].schema_version = version;
+  return req;
+}
+
+/// Where the events of `type` are in the log, in fence order.
+std::vector<std::int64_t> positions_of(const std::string& url,
+                                       const std::string& type) {
+  events::event_store store{url};
+  std::vector<std::int64_t> out;
+  events::log_position at;
+  for (;;) {
+    auto batch = store.read_log(at, 1000);
+    if (!batch || batch->events.empty())
+      return out;
+    for (const auto& ev : batch->events)
+      if (ev.env.event_type == type)
+        out.push_back(ev.global_position);
+    at = batch->next;
+  }
+}
 
 tenant_created created(const uuid& id, std::string name) {
   return {id,       std::move(name),           "",
@@ -246,4 +339,96 @@ TEST_F(projection_actor_test,
   EXPECT_LT(std::chrono::steady_clock::now() - released, 5s)
     << "the projection waited for its poll";
   EXPECT_EQ(s.last_error, "");
+}
+
+// The tail reads each stretch of the log once for every model. Events from
+// before the start each model reads by itself; after that, every model
+// applies every event of its types exactly once, in fence order, from the
+// tail's slices alone, however the commits interleave.
+TEST_F(projection_actor_test,
+       one_read_of_the_log_feeds_every_model_and_each_applies_each_event_once) {
+  for (const auto* type :
+       {"TestHappened", "OtherHappened", "TestHappened", "TestHappened"})
+    ASSERT_TRUE(history.store().append(one_event(type)));
+  auto tests = std::make_shared<recording>();
+  auto others = std::make_shared<recording>();
+  std::vector<projections::read_model> models;
+  models.push_back(recorder("tests", "TestHappened", tests));
+  models.push_back(recorder("others", "OtherHappened", others));
+  const auto& group = spawn_all(std::move(models), test_catalog());
+  for (const auto& p : group.models)
+    wait_until(p, [](const projection_status& s) {
+      return s.caught_up;
+    });
+  EXPECT_EQ(tests->positions(), positions_of(db.app_url(), "TestHappened"));
+  // The tail has started (its first read marks the end of the log).
+  std::this_thread::sleep_for(300ms);
+  std::vector<std::uint64_t> read_alone;
+  for (const auto& p : group.models)
+    read_alone.push_back(status_of(p).read_alone);
+
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&, w] {
+      events::event_store store{db.app_url()};
+      for (int i = 0; i < 25; ++i)
+        ASSERT_TRUE(store.append(
+          one_event((i + w) % 2 == 0 ? "TestHappened" : "OtherHappened")));
+    });
+  for (auto& t : writers)
+    t.join();
+  auto want_tests = positions_of(db.app_url(), "TestHappened");
+  auto want_others = positions_of(db.app_url(), "OtherHappened");
+  ASSERT_EQ(want_tests.size(), 53u);
+  ASSERT_EQ(want_others.size(), 51u);
+  for (const auto& p : group.models)
+    wait_until(p, [](const projection_status& s) {
+      return s.caught_up && s.backlog == 0;
+    });
+  EXPECT_EQ(tests->positions(), want_tests);
+  EXPECT_EQ(others->positions(), want_others);
+  for (std::size_t i = 0; i < group.models.size(); ++i) {
+    auto s = status_of(group.models[i]);
+    EXPECT_EQ(s.read_alone, read_alone[i])
+      << s.name << " read the log by itself instead of taking the tail's";
+    EXPECT_EQ(s.last_error, "");
+  }
+}
+
+// An event the tail cannot upcast is left out of its slices. The model that
+// applies it finds the gap, reads on by itself and reports it; the model
+// that does not apply it passes it and goes on.
+TEST_F(projection_actor_test,
+       an_event_the_tail_cannot_upcast_stops_only_the_models_that_apply_it) {
+  auto tests = std::make_shared<recording>();
+  auto others = std::make_shared<recording>();
+  std::vector<projections::read_model> models;
+  models.push_back(recorder("tests", "TestHappened", tests));
+  models.push_back(recorder("others", "OtherHappened", others));
+  const auto& group = spawn_all(std::move(models), test_catalog());
+  for (const auto& p : group.models)
+    wait_until(p, [](const projection_status& s) {
+      return s.caught_up;
+    });
+  std::this_thread::sleep_for(300ms);
+
+  auto first = history.store().append(one_event("OtherHappened"));
+  auto future = history.store().append(one_event("TestHappened", 7));
+  auto last = history.store().append(one_event("OtherHappened"));
+  ASSERT_TRUE(first && future && last);
+  wait_until(group.models[1], [](const projection_status& s) {
+    return s.caught_up && s.backlog == 0;
+  });
+  EXPECT_EQ(others->positions(),
+            (std::vector{first->last_position, last->last_position}));
+  auto failed = wait_until(group.models[0], [](const projection_status& s) {
+    return !s.last_error.empty();
+  });
+  EXPECT_NE(failed.last_error.find("event "
+                                   + std::to_string(future->last_position)
+                                   + " (TestHappened"),
+            std::string::npos)
+    << failed.last_error;
+  EXPECT_LT(failed.last_position, future->last_position);
+  EXPECT_TRUE(tests->positions().empty());
 }
