@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "actors/invoice/invoice.hpp"
 #include "actors/platform/platform.hpp"
@@ -139,6 +140,28 @@ inline void catch_up(projections::projection_runner& runner,
         << "the projection never caught up: " << *left << " events behind";
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+  }
+}
+
+/// Waits until the fence has let through every event in the log. From then
+/// on no transaction can hold those events back (any transaction that
+/// starts has a newer id), so a reader that must see them all at once (a
+/// rebuild's shared read) does, whatever the test binaries sharing the
+/// cluster are doing.
+inline void wait_for_fence(const std::string& url) {
+  pqxx::connection conn{url};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    auto passed = pqxx::nontransaction{conn}
+                    .exec1("SELECT coalesce(max(transaction_id)"
+                           "  < pg_snapshot_xmin(pg_current_snapshot()), true)"
+                           " FROM es.events")[0]
+                    .as<bool>();
+    if (passed)
+      return;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+      << "the fence never passed the log's last event";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

@@ -27,6 +27,7 @@ using larder::projections::rebuild_step;
 using larder::testing::catch_up;
 using larder::testing::make_append;
 using larder::testing::test_database;
+using larder::testing::wait_for_fence;
 
 namespace {
 
@@ -167,6 +168,9 @@ TEST_F(rebuild_test, builds_a_copy_swaps_it_in_and_the_live_runner_goes_on) {
   model.settle = [](pqxx::work&) -> std::optional<error> {
     return std::nullopt;
   };
+  // The progress counts what the shared read saw: all of the log, once
+  // the fence has passed it.
+  wait_for_fence(db.app_url());
   auto done = rebuild(db.owner_url(), model, catalog, progress(), 2);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(done->name, "count");
@@ -230,6 +234,9 @@ TEST_F(rebuild_test,
   std::vector<read_model> models;
   models.push_back(counting_model());
   models.push_back(tally_model());
+  // The progress counts what the shared read saw: all of the log, once
+  // the fence has passed it.
+  wait_for_fence(db.app_url());
   auto done =
     rebuild_all(db.owner_url(), std::move(models), catalog, progress(), 2);
   ASSERT_EQ(done.size(), 2u);
@@ -264,6 +271,9 @@ TEST_F(rebuild_test, the_shared_read_goes_on_past_one_copy_of_the_log) {
   // Batches of one event: a COPY reads ten, so this log takes three.
   append("a", 13);
   append("b", 12);
+  // The progress counts what the shared read saw: all of the log, once
+  // the fence has passed it.
+  wait_for_fence(db.app_url());
   auto done = rebuild(db.owner_url(), counting_model(), catalog, progress(), 1);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(reported, 25) << "the shared read stopped early";
