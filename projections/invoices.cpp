@@ -13,6 +13,7 @@
 #include "events/pg_array.hpp"
 #include "projections/sql.hpp"
 #include "projections/suppliers.hpp"
+#include "projections/version_cache.hpp"
 
 namespace larder::projections {
 
@@ -1029,73 +1030,9 @@ struct working {
 };
 
 /// The invoices the model's last committed batches left, as their rows
-/// hold them (without lines, as `load_records` reads them), so that the
-/// next event of an invoice recently written does not read its rows back:
-/// under a stream of approvals and payments that read and its parsing were
-/// most of what each one cost the model. A record is used only when the
-/// batch goes on from the version it holds; otherwise (a checkpoint moved
-/// back after a database crash lost the tail of the batches, another
-/// runner wrote the tables) the rows are read as before. The oldest
-/// records give way once `capacity` are held.
-class record_cache {
- public:
-  static constexpr std::size_t capacity = 8192;
-
-  /// The record of `id` at `version`, taken out of the cache.
-  std::optional<invoice_detail> take(const events::uuid& id,
-                                     std::int64_t version) {
-    auto it = records_.find(id);
-    if (it == records_.end())
-      return std::nullopt;
-    std::optional<invoice_detail> out;
-    if (it->second.record.version == version)
-      out = std::move(it->second.record);
-    records_.erase(it);
-    return out;
-  }
-
-  /// Holds `record` until the batch that wrote it commits.
-  void stage(invoice_detail record) {
-    record.invoice.lines.clear();
-    staged_.push_back(std::move(record));
-  }
-
-  void commit() {
-    for (auto& record : staged_) {
-      auto id = record.invoice.invoice_id;
-      records_.insert_or_assign(id, entry{std::move(record), ++serial_});
-      order_.emplace_back(id, serial_);
-    }
-    staged_.clear();
-    while (records_.size() > capacity) {
-      auto [id, serial] = order_.front();
-      order_.pop_front();
-      if (auto it = records_.find(id);
-          it != records_.end() && it->second.serial == serial)
-        records_.erase(it);
-    }
-    // Drops the entries of records since written again, or taken.
-    if (order_.size() > 2 * capacity)
-      std::erase_if(order_, [this](const auto& e) {
-        auto it = records_.find(e.first);
-        return it == records_.end() || it->second.serial != e.second;
-      });
-  }
-
-  void discard() {
-    staged_.clear();
-  }
-
- private:
-  struct entry {
-    invoice_detail record;
-    std::uint64_t serial = 0;
-  };
-  std::map<events::uuid, entry> records_;
-  std::deque<std::pair<events::uuid, std::uint64_t>> order_;
-  std::vector<invoice_detail> staged_;
-  std::uint64_t serial_ = 0;
-};
+/// hold them (without lines, as `load_records` reads them), by stream
+/// version.
+using record_cache = version_cache<events::uuid, invoice_detail>;
 
 /// Invoices, invoices with a total, and their amount.
 struct tally {
@@ -1468,8 +1405,12 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer,
   write_tallies(txn, tallies);
   words.write(txn);
   for (auto& w : *done)
-    if (w.record.invoice.status != invoice_status::deleted)
-      cache.stage(std::move(w.record));
+    if (w.record.invoice.status != invoice_status::deleted) {
+      auto id = w.record.invoice.invoice_id;
+      auto version = w.record.version;
+      w.record.invoice.lines.clear();
+      cache.stage(id, version, std::move(w.record));
+    }
   return std::nullopt;
 }
 

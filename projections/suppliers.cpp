@@ -18,6 +18,7 @@
 #include "events/pg_array.hpp"
 #include "projections/invoices.hpp"
 #include "projections/sql.hpp"
+#include "projections/version_cache.hpp"
 
 namespace larder::projections {
 
@@ -838,6 +839,9 @@ struct pending_invoice {
   uuid tenant;
   uuid invoice;
   std::vector<invoice_op> ops;
+  /// The stream versions of the first and the last of `ops`.
+  std::int64_t first_version = 0;
+  std::int64_t last_version = 0;
 };
 
 /// What the batch learnt of a tenant.
@@ -896,6 +900,10 @@ struct invoice_facts {
   std::vector<item_price> items;
   std::optional<decimal> threshold;
 };
+
+/// The invoices the model's last committed batches left, as it folds them,
+/// by stream version.
+using facts_cache = version_cache<std::pair<uuid, uuid>, invoice_facts>;
 
 /// An invoice row as stored: the facts and what derives from them.
 struct invoice_row {
@@ -1377,7 +1385,11 @@ std::optional<error> apply_invoice_event(batch_buffer& b,
     if (auto t = b.tenants.find(env.tenant_id); t != b.tenants.end())
       op.threshold = t->second.threshold;
   }
-  b.invoice(env.tenant_id, *id).ops.push_back(std::move(op));
+  auto& pending = b.invoice(env.tenant_id, *id);
+  if (pending.ops.empty())
+    pending.first_version = env.stream_version;
+  pending.last_version = env.stream_version;
+  pending.ops.push_back(std::move(op));
   return std::nullopt;
 }
 
@@ -1429,15 +1441,22 @@ std::map<uuid, tenant_facts> load_tenants(pqxx::work& txn,
   return out;
 }
 
-/// The stored facts of the invoices whose first event is not in this batch.
+/// The stored facts of the invoices whose first event is not in this batch,
+/// from `cache` where it has them.
 expected<std::map<std::pair<uuid, uuid>, invoice_facts>>
-load_invoices(pqxx::work& txn, const batch_buffer& b) {
+load_invoices(pqxx::work& txn, const batch_buffer& b, facts_cache& cache) {
   std::map<std::pair<uuid, uuid>, invoice_facts> out;
   sql_columns<2> keys;
-  for (const auto& inv : b.invoices)
-    if (!std::holds_alternative<domain::document_received>(
+  for (const auto& inv : b.invoices) {
+    if (std::holds_alternative<domain::document_received>(
           inv.ops.front().event))
+      continue;
+    std::pair key{inv.tenant, inv.invoice};
+    if (auto cached = cache.take(key, inv.first_version - 1))
+      out.emplace(key, std::move(*cached));
+    else
       keys.row(inv.tenant, inv.invoice);
+  }
   if (keys.empty())
     return out;
   for (const auto& row : keys.exec(txn, load_invoices_sql)) {
@@ -1451,11 +1470,11 @@ load_invoices(pqxx::work& txn, const batch_buffer& b) {
 }
 
 std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& b,
-                                 bool loading) {
+                                 facts_cache& cache, bool loading) {
   if (b.empty())
     return std::nullopt;
   auto tenants = load_tenants(txn, b);
-  auto stored = load_invoices(txn, b);
+  auto stored = load_invoices(txn, b, cache);
   if (!stored)
     return stored.error();
   batch_plan plan;
@@ -1472,8 +1491,11 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& b,
     // A deleted invoice leaves the model; events of an invoice never
     // received change nothing.
     if (facts.state.exists
-        && facts.state.status != domain::invoice_status::deleted)
+        && facts.state.status != domain::invoice_status::deleted) {
       after = row_of(facts, tenant);
+      cache.stage({inv.tenant, inv.invoice}, inv.last_version,
+                  std::move(facts));
+    }
     plan.change(before, std::move(after));
   }
   if (!b.tenants.empty()) {
@@ -1497,6 +1519,7 @@ std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& b,
 
 read_model suppliers_model() {
   auto buffer = std::make_shared<batch_buffer>();
+  auto cache = std::make_shared<facts_cache>();
   read_model m;
   m.name = "suppliers";
   m.schema = "rm_suppliers";
@@ -1527,20 +1550,24 @@ read_model suppliers_model() {
       return apply_tenant_event(*buffer, ev);
     return std::nullopt;
   };
-  m.flush = [buffer](pqxx::work& txn) {
-    return flush_batch(txn, *buffer, false);
+  m.flush = [buffer, cache](pqxx::work& txn) {
+    return flush_batch(txn, *buffer, *cache, false);
   };
   // A rebuild judges the price alerts once, over all the observations,
   // instead of around each batch's: a fifth of the model's time.
-  m.load_flush = [buffer](pqxx::work& txn) {
-    return flush_batch(txn, *buffer, true);
+  m.load_flush = [buffer, cache](pqxx::work& txn) {
+    return flush_batch(txn, *buffer, *cache, true);
   };
   m.settle = [](pqxx::work& txn) -> std::optional<error> {
     txn.exec(judge_all_prices_sql);
     return std::nullopt;
   };
-  m.discard = [buffer] {
+  m.discard = [buffer, cache] {
     buffer->clear();
+    cache->discard();
+  };
+  m.committed = [cache] {
+    cache->commit();
   };
   return m;
 }
