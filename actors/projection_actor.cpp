@@ -191,8 +191,9 @@ struct tail_state {
   std::size_t run_consumed = 0;
   /// Models yet to answer the slice handed out; no read meanwhile.
   std::size_t answers_due = 0;
-  /// Whether the slice handed out filled its read: there is more to read.
-  bool slice_was_full = false;
+  /// Whether the read that gave the slice handed out stopped short of the
+  /// fence (it filled its limit, or ended at an event it left out).
+  bool more_to_read = false;
   /// How long to wait before looking again at events the fence held back
   /// in the last run; doubled while runs pass nothing, up to the poll.
   std::chrono::milliseconds held_back_delay{0};
@@ -281,7 +282,7 @@ void end_run(tail_pointer self) {
 /// Every model has answered the slice: read on, or end the run.
 void slice_answered(tail_pointer self) {
   auto& st = self->state;
-  if (st.slice_was_full)
+  if (st.more_to_read)
     read_next(self);
   else
     end_run(self);
@@ -298,7 +299,8 @@ void read_next(tail_pointer self) {
   }
   st.backoff = std::chrono::milliseconds{0};
   st.run_consumed += read->consumed;
-  st.slice_was_full = read->consumed >= st.options.batch_size;
+  st.more_to_read =
+    read->consumed >= st.options.batch_size || read->cut_short;
   if (read->slice->events.empty()) {
     // Nothing to hand out (an event left out alone, or nothing new): the
     // models find any gap with the next slice.

@@ -135,33 +135,37 @@ struct log_connection {
 
 namespace {
 
-/// `wait_for_notify` of a runner or a tail; `who` names it in errors.
-expected<bool> wait_on(std::unique_ptr<log_connection>& conn,
-                       log_connection& open, const std::string& who,
+/// `wait_for_notify` of a runner or a tail: `connect` gives the open
+/// connection (`held`, which a failure resets); `who` names it in errors.
+template <class Connect>
+expected<bool> wait_on(std::unique_ptr<log_connection>& held, Connect connect,
+                       const std::string& who,
                        std::chrono::milliseconds timeout) {
   try {
+    auto& open = connect();
     open.listen();
     auto us =
       std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
     return open.conn.await_notification(us / 1000000, us % 1000000) > 0;
   } catch (const pqxx::failure& e) {
-    conn.reset();
+    held.reset();
     return make_error(errc::unavailable, who + ": waiting for commits failed: "
                                            + first_line(e.what()));
   }
 }
 
-/// `held_back` of a runner or a tail; `who` names it in errors.
-expected<bool> probe_fence(std::unique_ptr<log_connection>& conn,
-                           log_connection& open, const std::string& who) {
+/// `held_back` of a runner or a tail, as `wait_on` takes its arguments.
+template <class Connect>
+expected<bool> probe_fence(std::unique_ptr<log_connection>& held,
+                           Connect connect, const std::string& who) {
   try {
     // No transaction: a read alone takes no transaction id, so the probe
     // holds back nobody's fence.
-    return pqxx::nontransaction{open.conn}
+    return pqxx::nontransaction{connect().conn}
       .exec_prepared1(held_back_statement)[0]
       .as<bool>();
   } catch (const pqxx::failure& e) {
-    conn.reset();
+    held.reset();
     return make_error(errc::unavailable, who + ": probing the fence failed: "
                                            + first_line(e.what()));
   }
@@ -335,14 +339,12 @@ expected<std::size_t> projection_runner::apply_batch(const batch_reader& read) {
 
 expected<bool>
 projection_runner::wait_for_notify(std::chrono::milliseconds timeout) {
-  try {
-    return wait_on(conn_, conn(), "projection " + model_.name, timeout);
-  } catch (const pqxx::failure& e) {
-    conn_.reset();
-    return make_error(errc::unavailable,
-                      "projection " + model_.name
-                        + ": connecting failed: " + first_line(e.what()));
-  }
+  return wait_on(
+    conn_,
+    [this]() -> log_connection& {
+      return conn();
+    },
+    "projection " + model_.name, timeout);
 }
 
 expected<std::int64_t> projection_runner::backlog(std::int64_t cap) {
@@ -363,14 +365,12 @@ expected<std::int64_t> projection_runner::backlog(std::int64_t cap) {
 const char* const projection_runner::held_back_query = held_back_sql;
 
 expected<bool> projection_runner::held_back() {
-  try {
-    return probe_fence(conn_, conn(), "projection " + model_.name);
-  } catch (const pqxx::failure& e) {
-    conn_.reset();
-    return make_error(errc::unavailable,
-                      "projection " + model_.name
-                        + ": connecting failed: " + first_line(e.what()));
-  }
+  return probe_fence(
+    conn_,
+    [this]() -> log_connection& {
+      return conn();
+    },
+    "projection " + model_.name);
 }
 
 // -- the tail -----------------------------------------------------------------
@@ -423,9 +423,9 @@ expected<log_tail::read_result> log_tail::read(std::size_t limit) {
         // Left out: the next slice starts after it, and the models find
         // the gap (see `read`).
         position_ = at;
-        return read_result{std::move(slice),
-                           static_cast<std::size_t>(&ev - read.events.data())
-                             + 1};
+        return read_result{
+          std::move(slice),
+          static_cast<std::size_t>(&ev - read.events.data()) + 1, true};
       }
       slice->events.push_back(std::move(ev));
       slice->next = at;
@@ -442,23 +442,21 @@ expected<log_tail::read_result> log_tail::read(std::size_t limit) {
 }
 
 expected<bool> log_tail::wait_for_notify(std::chrono::milliseconds timeout) {
-  try {
-    return wait_on(conn_, conn(), "projection tail", timeout);
-  } catch (const pqxx::failure& e) {
-    conn_.reset();
-    return make_error(errc::unavailable, "projection tail: connecting failed: "
-                                           + first_line(e.what()));
-  }
+  return wait_on(
+    conn_,
+    [this]() -> log_connection& {
+      return conn();
+    },
+    "projection tail", timeout);
 }
 
 expected<bool> log_tail::held_back() {
-  try {
-    return probe_fence(conn_, conn(), "projection tail");
-  } catch (const pqxx::failure& e) {
-    conn_.reset();
-    return make_error(errc::unavailable, "projection tail: connecting failed: "
-                                           + first_line(e.what()));
-  }
+  return probe_fence(
+    conn_,
+    [this]() -> log_connection& {
+      return conn();
+    },
+    "projection tail");
 }
 
 } // namespace larder::projections

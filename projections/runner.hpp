@@ -246,8 +246,11 @@ class log_tail {
     /// The events read, right after where the last read ended.
     std::shared_ptr<const log_slice> slice;
     /// Events the read consumed, the slice's and any it left out; fewer
-    /// than the limit means the tail has caught up with the fence.
+    /// than the limit means the tail has caught up with the fence, unless
+    /// `cut_short`.
     std::size_t consumed = 0;
+    /// The read ended at an event it left out: more may follow at once.
+    bool cut_short = false;
   };
 
   /// The next at most `limit` events the fence lets through, in one
