@@ -28,6 +28,51 @@ using larder::testing::test_database;
 
 namespace {
 
+/// What a `recorder` model applied, by global position, as its batches
+/// committed.
+struct recording {
+  std::mutex mutex;
+  std::vector<std::int64_t> committed;
+  /// The batch in progress; the actor's thread alone touches it.
+  std::vector<std::int64_t> pending;
+
+  std::vector<std::int64_t> positions() {
+    std::lock_guard lock{mutex};
+    return committed;
+  }
+};
+
+/// A model that applies the events of `types` by noting where they are.
+projections::read_model recorder(std::string name, std::string type,
+                                 std::shared_ptr<recording> rec) {
+  projections::read_model m;
+  m.name = std::move(name);
+  m.event_types = {std::move(type)};
+  m.apply = [rec](pqxx::work&,
+                  const events::recorded_event& ev) -> std::optional<error> {
+    rec->pending.push_back(ev.global_position);
+    return std::nullopt;
+  };
+  m.discard = [rec] {
+    rec->pending.clear();
+  };
+  m.committed = [rec] {
+    std::lock_guard lock{rec->mutex};
+    rec->committed.insert(rec->committed.end(), rec->pending.begin(),
+                          rec->pending.end());
+    rec->pending.clear();
+  };
+  return m;
+}
+
+/// Knows the two event types the recorders apply, at version 1.
+std::shared_ptr<events::catalog> test_catalog() {
+  auto catalog = std::make_shared<events::catalog>();
+  catalog->add_type("TestHappened", 1);
+  catalog->add_type("OtherHappened", 1);
+  return catalog;
+}
+
 class projection_actor_test : public ::testing::Test {
  protected:
   ~projection_actor_test() override {
@@ -51,6 +96,20 @@ class projection_actor_test : public ::testing::Test {
     models.push_back(std::move(model));
     return spawn_all(std::move(models), directory_catalog(), opts)
       .models.front();
+  }
+
+  /// A recorder of TestHappened (`tests`) and one of OtherHappened
+  /// (`others`), fed by one tail, each caught up with the log.
+  const projection_group& spawn_recorders() {
+    std::vector<projections::read_model> models;
+    models.push_back(recorder("tests", "TestHappened", tests));
+    models.push_back(recorder("others", "OtherHappened", others));
+    const auto& group = spawn_all(std::move(models), test_catalog());
+    for (const auto& p : group.models)
+      wait_until(p, [](const projection_status& s) {
+        return s.caught_up && s.backlog == 0;
+      });
+    return group;
   }
 
   /// The projections of `models`, fed by one tail.
@@ -104,52 +163,9 @@ class projection_actor_test : public ::testing::Test {
   caf::actor_system sys{cfg};
   domain_log history{db.app_url()};
   std::vector<projection_group> spawned;
+  std::shared_ptr<recording> tests = std::make_shared<recording>();
+  std::shared_ptr<recording> others = std::make_shared<recording>();
 };
-
-/// What a `recorder` model applied, by global position, as its batches
-/// committed.
-struct recording {
-  std::mutex mutex;
-  std::vector<std::int64_t> committed;
-  /// The batch in progress; the actor's thread alone touches it.
-  std::vector<std::int64_t> pending;
-
-  std::vector<std::int64_t> positions() {
-    std::lock_guard lock{mutex};
-    return committed;
-  }
-};
-
-/// A model that applies the events of `types` by noting where they are.
-projections::read_model recorder(std::string name, std::string type,
-                                 std::shared_ptr<recording> rec) {
-  projections::read_model m;
-  m.name = std::move(name);
-  m.event_types = {std::move(type)};
-  m.apply = [rec](pqxx::work&,
-                  const events::recorded_event& ev) -> std::optional<error> {
-    rec->pending.push_back(ev.global_position);
-    return std::nullopt;
-  };
-  m.discard = [rec] {
-    rec->pending.clear();
-  };
-  m.committed = [rec] {
-    std::lock_guard lock{rec->mutex};
-    rec->committed.insert(rec->committed.end(), rec->pending.begin(),
-                          rec->pending.end());
-    rec->pending.clear();
-  };
-  return m;
-}
-
-/// Knows the two event types the recorders apply, at version 1.
-std::shared_ptr<events::catalog> test_catalog() {
-  auto catalog = std::make_shared<events::catalog>();
-  catalog->add_type("TestHappened", 1);
-  catalog->add_type("OtherHappened", 1);
-  return catalog;
-}
 
 /// One event of `type` in a new stream.
 events::append_request one_event(const std::string& type,
@@ -349,16 +365,7 @@ TEST_F(projection_actor_test,
   for (const auto* type :
        {"TestHappened", "OtherHappened", "TestHappened", "TestHappened"})
     ASSERT_TRUE(history.store().append(one_event(type)));
-  auto tests = std::make_shared<recording>();
-  auto others = std::make_shared<recording>();
-  std::vector<projections::read_model> models;
-  models.push_back(recorder("tests", "TestHappened", tests));
-  models.push_back(recorder("others", "OtherHappened", others));
-  const auto& group = spawn_all(std::move(models), test_catalog());
-  for (const auto& p : group.models)
-    wait_until(p, [](const projection_status& s) {
-      return s.caught_up && s.backlog == 0;
-    });
+  const auto& group = spawn_recorders();
   EXPECT_EQ(tests->positions(), positions_of(db.app_url(), "TestHappened"));
   // The tail has started (its first read marks the end of the log).
   std::this_thread::sleep_for(300ms);
@@ -399,16 +406,7 @@ TEST_F(projection_actor_test,
 // that does not apply it passes it and goes on.
 TEST_F(projection_actor_test,
        an_event_the_tail_cannot_upcast_stops_only_the_models_that_apply_it) {
-  auto tests = std::make_shared<recording>();
-  auto others = std::make_shared<recording>();
-  std::vector<projections::read_model> models;
-  models.push_back(recorder("tests", "TestHappened", tests));
-  models.push_back(recorder("others", "OtherHappened", others));
-  const auto& group = spawn_all(std::move(models), test_catalog());
-  for (const auto& p : group.models)
-    wait_until(p, [](const projection_status& s) {
-      return s.caught_up;
-    });
+  const auto& group = spawn_recorders();
   std::this_thread::sleep_for(300ms);
 
   auto first = history.store().append(one_event("OtherHappened"));
