@@ -299,8 +299,7 @@ void read_next(tail_pointer self) {
   }
   st.backoff = std::chrono::milliseconds{0};
   st.run_consumed += read->consumed;
-  st.more_to_read =
-    read->consumed >= st.options.batch_size || read->cut_short;
+  st.more_to_read = read->consumed >= st.options.batch_size || read->cut_short;
   if (read->slice->events.empty()) {
     // Nothing to hand out (an event left out alone, or nothing new): the
     // models find any gap with the next slice.
