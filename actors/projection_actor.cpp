@@ -300,13 +300,9 @@ void read_next(tail_pointer self) {
   st.backoff = std::chrono::milliseconds{0};
   st.run_consumed += read->consumed;
   st.more_to_read = read->consumed >= st.options.batch_size || read->cut_short;
-  if (read->slice->events.empty()) {
-    // Nothing to hand out (an event left out alone, or nothing new): the
+  if (read->slice->events.empty() || st.models.empty()) {
+    // Nothing to hand out (nothing new, or an event left out alone): the
     // models find any gap with the next slice.
-    slice_answered(self);
-    return;
-  }
-  if (st.models.empty()) {
     slice_answered(self);
     return;
   }

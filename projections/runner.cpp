@@ -104,8 +104,12 @@ class wake_receiver : public pqxx::notification_receiver {
 // -- connection ---------------------------------------------------------------
 
 struct log_connection {
+  /// A model's connection (`tail` false) prepares the checkpoint's
+  /// statements; the tail's LISTENs and prepares the probe. Only the tail
+  /// waits for notifications: a connection that listened without waiting
+  /// would gather every commit's notification in memory.
   log_connection(const std::string& url, const std::string& name,
-                 commit_mode commits)
+                 commit_mode commits, bool tail)
     : conn(url) {
     {
       pqxx::nontransaction setup{conn};
@@ -114,64 +118,21 @@ struct log_connection {
       if (commits == commit_mode::relaxed)
         setup.exec("SET synchronous_commit = off");
     }
-    // Every batch runs these: prepared, PostgreSQL plans them once per
-    // connection instead of on every call.
-    conn.prepare(lock_checkpoint_statement, lock_checkpoint_sql);
-    conn.prepare(advance_checkpoint_statement, advance_checkpoint_sql);
-    conn.prepare(held_back_statement, held_back_sql);
-  }
-
-  /// LISTENs from the first call on. A connection that listens but never
-  /// waits would gather every commit's notification in memory.
-  void listen() {
-    if (!receiver)
+    // Prepared, PostgreSQL plans them once per connection instead of on
+    // every call.
+    if (tail) {
       receiver = std::make_unique<wake_receiver>(conn);
+      conn.prepare(held_back_statement, held_back_sql);
+    } else {
+      conn.prepare(lock_checkpoint_statement, lock_checkpoint_sql);
+      conn.prepare(advance_checkpoint_statement, advance_checkpoint_sql);
+    }
   }
 
   pqxx::connection conn;
   /// Declared after `conn`, so it goes first.
   std::unique_ptr<wake_receiver> receiver;
 };
-
-namespace {
-
-/// `wait_for_notify` of a runner or a tail: `connect` gives the open
-/// connection (`held`, which a failure resets); `who` names it in errors.
-template <class Connect>
-expected<bool> wait_on(std::unique_ptr<log_connection>& held, Connect connect,
-                       const std::string& who,
-                       std::chrono::milliseconds timeout) {
-  try {
-    auto& open = connect();
-    open.listen();
-    auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
-    return open.conn.await_notification(us / 1000000, us % 1000000) > 0;
-  } catch (const pqxx::failure& e) {
-    held.reset();
-    return make_error(errc::unavailable, who + ": waiting for commits failed: "
-                                           + first_line(e.what()));
-  }
-}
-
-/// `held_back` of a runner or a tail, as `wait_on` takes its arguments.
-template <class Connect>
-expected<bool> probe_fence(std::unique_ptr<log_connection>& held,
-                           Connect connect, const std::string& who) {
-  try {
-    // No transaction: a read alone takes no transaction id, so the probe
-    // holds back nobody's fence.
-    return pqxx::nontransaction{connect().conn}
-      .exec_prepared1(held_back_statement)[0]
-      .as<bool>();
-  } catch (const pqxx::failure& e) {
-    held.reset();
-    return make_error(errc::unavailable, who + ": probing the fence failed: "
-                                           + first_line(e.what()));
-  }
-}
-
-} // namespace
 
 projection_runner::projection_runner(
   std::string database_url, read_model model,
@@ -190,7 +151,7 @@ log_connection& projection_runner::conn() {
   if (!conn_ || !conn_->conn.is_open()) {
     conn_.reset();
     conn_ = std::make_unique<log_connection>(url_, "projection " + model_.name,
-                                             commits_);
+                                             commits_, false);
   }
   return *conn_;
 }
@@ -337,16 +298,6 @@ expected<std::size_t> projection_runner::apply_batch(const batch_reader& read) {
   }
 }
 
-expected<bool>
-projection_runner::wait_for_notify(std::chrono::milliseconds timeout) {
-  return wait_on(
-    conn_,
-    [this]() -> log_connection& {
-      return conn();
-    },
-    "projection " + model_.name, timeout);
-}
-
 expected<std::int64_t> projection_runner::backlog(std::int64_t cap) {
   try {
     pqxx::read_transaction txn{conn().conn};
@@ -362,18 +313,9 @@ expected<std::int64_t> projection_runner::backlog(std::int64_t cap) {
   }
 }
 
-const char* const projection_runner::held_back_query = held_back_sql;
-
-expected<bool> projection_runner::held_back() {
-  return probe_fence(
-    conn_,
-    [this]() -> log_connection& {
-      return conn();
-    },
-    "projection " + model_.name);
-}
-
 // -- the tail -----------------------------------------------------------------
+
+const char* const log_tail::held_back_query = held_back_sql;
 
 log_tail::log_tail(std::string database_url,
                    std::set<std::string, std::less<>> types,
@@ -395,8 +337,7 @@ log_connection& log_tail::conn() {
     // Commits nothing; listening from the start, so a commit between two
     // reads is not missed.
     conn_ = std::make_unique<log_connection>(url_, "projection tail",
-                                             commit_mode::durable);
-    conn_->listen();
+                                             commit_mode::durable, true);
   }
   return *conn_;
 }
@@ -442,21 +383,31 @@ expected<log_tail::read_result> log_tail::read(std::size_t limit) {
 }
 
 expected<bool> log_tail::wait_for_notify(std::chrono::milliseconds timeout) {
-  return wait_on(
-    conn_,
-    [this]() -> log_connection& {
-      return conn();
-    },
-    "projection tail", timeout);
+  try {
+    auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+    return conn().conn.await_notification(us / 1000000, us % 1000000) > 0;
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable,
+                      "projection tail: waiting for commits failed: "
+                        + first_line(e.what()));
+  }
 }
 
 expected<bool> log_tail::held_back() {
-  return probe_fence(
-    conn_,
-    [this]() -> log_connection& {
-      return conn();
-    },
-    "projection tail");
+  try {
+    // No transaction: a read alone takes no transaction id, so the probe
+    // holds back nobody's fence.
+    return pqxx::nontransaction{conn().conn}
+      .exec_prepared1(held_back_statement)[0]
+      .as<bool>();
+  } catch (const pqxx::failure& e) {
+    conn_.reset();
+    return make_error(errc::unavailable, "projection tail: probing the fence "
+                                         "failed: "
+                                           + first_line(e.what()));
+  }
 }
 
 } // namespace larder::projections

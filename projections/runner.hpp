@@ -146,19 +146,13 @@ class projection_runner {
   /// `run_batch` over events read elsewhere: `events` are the log right
   /// after `after` in fence order, each already upcast by the catalogue,
   /// and `next` is where the log goes on after them. This is how one read
-  /// of the log feeds several models (a rebuild of all of them). A model
+  /// of the log feeds several models (`log_tail`, a rebuild of all of
+  /// them). A model
   /// whose checkpoint is not at `after` applies nothing: `conflict`.
   expected<std::size_t>
   run_batch_of(events::log_position after,
                std::span<const events::recorded_event> events,
                events::log_position next);
-
-  /// Waits up to `timeout` for a commit to the log (LISTEN on
-  /// `events::event_store::notify_channel`, issued by the first wait, so a
-  /// runner fed by a `log_tail` never gathers notifications it does not
-  /// read). True when woken by a notification, false on timeout. A
-  /// notification is a hint only: callers run a batch either way.
-  expected<bool> wait_for_notify(std::chrono::milliseconds timeout);
 
   /// The checkpoint as of the last batch: where the next one starts. Zero
   /// before the first batch.
@@ -170,18 +164,6 @@ class projection_runner {
   /// counted up to `cap` (the count reads the index, so it is bounded).
   /// Includes events the fence still holds back.
   expected<std::int64_t> backlog(std::int64_t cap = 100000);
-
-  /// Whether the log holds committed events the fence still holds back:
-  /// a transaction older than their commit is running (a writer, another
-  /// runner's batch, or any transaction on the cluster, since the fence is
-  /// the cluster's oldest running transaction). Their commit has notified
-  /// already, so a caller that waits for the next notification may wait
-  /// for a poll. One probe of the fence index.
-  expected<bool> held_back();
-
-  /// The one statement `held_back` runs, for a test of its plan: it must
-  /// read one entry of the fence index however long the log is.
-  static const char* const held_back_query;
 
   static constexpr std::size_t default_batch = 500;
 
@@ -263,17 +245,23 @@ class log_tail {
   /// runner always has.
   expected<read_result> read(std::size_t limit);
 
-  /// As `projection_runner::wait_for_notify`; the tail listens from the
-  /// moment it connects.
+  /// Waits up to `timeout` for a commit to the log (LISTEN on
+  /// `events::event_store::notify_channel`, from the moment the tail
+  /// connects). True when woken by a notification, false on timeout. A
+  /// notification is a hint only: callers read either way.
   expected<bool> wait_for_notify(std::chrono::milliseconds timeout);
 
-  /// As `projection_runner::held_back`.
+  /// Whether the log holds committed events the fence still holds back:
+  /// a transaction older than their commit is running (a writer, a model's
+  /// batch, or any transaction on the cluster, since the fence is the
+  /// cluster's oldest running transaction). Their commit has notified
+  /// already, so a caller that waits for the next notification may wait
+  /// for a poll. One probe of the fence index.
   expected<bool> held_back();
 
-  /// Where the next read starts; zero before the first.
-  events::log_position position() const noexcept {
-    return position_;
-  }
+  /// The one statement `held_back` runs, for a test of its plan: it must
+  /// read one entry of the fence index however long the log is.
+  static const char* const held_back_query;
 
  private:
   log_connection& conn();

@@ -15,6 +15,7 @@
 
 using namespace larder;
 using namespace larder::events;
+using larder::projections::log_tail;
 using larder::projections::projection_runner;
 using larder::projections::read_model;
 using larder::testing::catch_up;
@@ -318,13 +319,13 @@ TEST_F(runner_test, an_event_the_catalogue_cannot_upcast_stops_the_runner) {
   EXPECT_EQ(applied()[0].position, older.last_position);
 }
 
-TEST_F(runner_test, notify_wakes_a_waiting_runner_and_silence_times_out) {
-  projection_runner runner{db.app_url(), test_model(), catalog};
-  auto quiet = runner.wait_for_notify(std::chrono::milliseconds(50));
+TEST_F(runner_test, notify_wakes_a_waiting_tail_and_silence_times_out) {
+  log_tail tail{db.app_url(), {"TestHappened"}, catalog};
+  auto quiet = tail.wait_for_notify(std::chrono::milliseconds(50));
   ASSERT_TRUE(quiet) << quiet.error().message;
   EXPECT_FALSE(*quiet);
   append();
-  auto woke = runner.wait_for_notify(std::chrono::seconds(20));
+  auto woke = tail.wait_for_notify(std::chrono::seconds(20));
   ASSERT_TRUE(woke) << woke.error().message;
   EXPECT_TRUE(*woke);
 }
@@ -405,12 +406,17 @@ TEST(runner, an_unreachable_database_is_unavailable) {
   auto batch = runner.run_batch();
   ASSERT_FALSE(batch);
   EXPECT_EQ(batch.error().code, errc::unavailable);
-  auto wait = runner.wait_for_notify(std::chrono::milliseconds(10));
+  log_tail tail{
+    "host=127.0.0.1 port=1 user=nobody dbname=none", {"TestHappened"}, catalog};
+  auto read = tail.read(10);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, errc::unavailable);
+  auto wait = tail.wait_for_notify(std::chrono::milliseconds(10));
   ASSERT_FALSE(wait);
   EXPECT_EQ(wait.error().code, errc::unavailable);
 }
 
-// The probe runs after every batch that caught up, on every model. As an
+// The tail's probe runs after every run that caught up. As an
 // EXISTS over `transaction_id >= the fence`, on a log vacuumed but not yet
 // analysed (a new installation; autovacuum analyses later than it
 // vacuums), PostgreSQL chose a sequential scan of the whole log for it.
@@ -435,14 +441,14 @@ TEST_F(runner_test, the_held_back_probe_reads_the_fence_index_not_the_log) {
   run.exec("VACUUM es.events");
   std::string plan;
   for (const auto& row :
-       run.exec(std::string{"EXPLAIN "} + projection_runner::held_back_query))
+       run.exec(std::string{"EXPLAIN "} + log_tail::held_back_query))
     plan += std::string{row[0].c_str()} + "\n";
   EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
   EXPECT_NE(plan.find("events_fence"), std::string::npos) << plan;
 
   // And it answers: nothing is held back while nothing is running.
-  projection_runner runner{db.app_url(), test_model(), catalog};
-  auto held = runner.held_back();
+  log_tail tail{db.app_url(), {"TestHappened"}, catalog};
+  auto held = tail.held_back();
   ASSERT_TRUE(held) << held.error().message;
   EXPECT_FALSE(*held);
 }
