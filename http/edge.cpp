@@ -706,7 +706,7 @@ std::string clear_session_cookie() {
 std::string session_csrf(const edge_options& options,
                          const events::uuid& session_id) {
   return base64url_encode(
-    hmac_sha256(options.secret_key, "csrf:" + session_id.to_string()));
+    options.secret_key.sign("csrf:" + session_id.to_string()));
 }
 
 caf::actor spawn_edge(caf::actor_system& sys, edge_options options,

@@ -15,6 +15,7 @@
 #include "extract/documents.hpp"
 #include "http/mailer.hpp"
 #include "http/rate_limit.hpp"
+#include "http/token.hpp"
 
 /// The HTTP edge actor: the handler behind the broker (http/server). For
 /// each `(http::request)` it matches a route of the one route table
@@ -30,8 +31,9 @@ struct edge_options {
   bool production = false;
   /// Scheme, host and port people use, without a trailing slash.
   std::string public_url = "http://127.0.0.1:8080";
-  /// Session tokens are signed with this (at least 32 bytes).
-  std::string secret_key;
+  /// Session tokens and CSRF tokens are signed with this (at least 32
+  /// bytes).
+  hmac_key secret_key;
   /// The first platform admin; may sign in from the first start.
   std::string admin_email;
   /// Origins allowed to call the API from a browser, besides the public

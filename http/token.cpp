@@ -1,13 +1,12 @@
 #include "http/token.hpp"
 
+#include <algorithm>
 #include <array>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <simdjson.h>
 
 namespace larder::http {
@@ -146,27 +145,102 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int len = 0;
-  // OpenSSL wants a non-null key pointer even for an empty key.
-  static constexpr unsigned char empty = 0;
-  const void* key_ptr =
-    key.empty() ? static_cast<const void*>(&empty) : key.data();
-  const unsigned char* data_ptr =
-    data.empty() ? &empty : reinterpret_cast<const unsigned char*>(data.data());
-  if (key.size() > static_cast<std::size_t>(INT_MAX)
-      || HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), data_ptr,
-              data.size(), out.data(), &len)
-           == nullptr
-      || len != mac_size) {
-    std::fputs("larder: OpenSSL HMAC-SHA256 failed\n", stderr);
-    std::abort();
+namespace {
+
+using md_ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+constexpr std::size_t block_size = 64; // SHA-256's
+
+[[noreturn]] void openssl_failed() {
+  std::fputs("larder: OpenSSL HMAC-SHA256 failed\n", stderr);
+  std::abort();
+}
+
+md_ctx new_ctx() {
+  md_ctx ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+  if (!ctx)
+    openssl_failed();
+  return ctx;
+}
+
+const EVP_MD* sha256_md() {
+  // Fetched once: a fetch looks the algorithm up under a lock.
+  static const EVP_MD* md = [] {
+    auto* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr)
+      openssl_failed();
+    return fetched;
+  }();
+  return md;
+}
+
+void update(EVP_MD_CTX* ctx, const void* data, std::size_t size) {
+  if (size > 0 && EVP_DigestUpdate(ctx, data, size) != 1)
+    openssl_failed();
+}
+
+} // namespace
+
+/// The hash states after the key's inner and outer padded blocks.
+struct hmac_key::state {
+  md_ctx inner = new_ctx();
+  md_ctx outer = new_ctx();
+};
+
+hmac_key::hmac_key(std::string_view key) : empty_{key.empty()} {
+  std::array<unsigned char, block_size> block{};
+  if (key.size() > block_size) {
+    auto ctx = new_ctx();
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr) != 1)
+      openssl_failed();
+    update(ctx.get(), key.data(), key.size());
+    if (EVP_DigestFinal_ex(ctx.get(), block.data(), &len) != 1)
+      openssl_failed();
+  } else {
+    std::copy(key.begin(), key.end(), block.begin());
   }
+  auto s = std::make_shared<state>();
+  auto start = [&block](EVP_MD_CTX* ctx, unsigned char pad) {
+    std::array<unsigned char, block_size> padded{};
+    for (std::size_t i = 0; i < block_size; ++i)
+      padded[i] = static_cast<unsigned char>(block[i] ^ pad);
+    if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1)
+      openssl_failed();
+    update(ctx, padded.data(), padded.size());
+    OPENSSL_cleanse(padded.data(), padded.size());
+  };
+  start(s->inner.get(), 0x36);
+  start(s->outer.get(), 0x5c);
+  OPENSSL_cleanse(block.data(), block.size());
+  state_ = std::move(s);
+}
+
+std::string hmac_key::sign(std::string_view data) const {
+  // One scratch state per thread, copied from the key's on each use.
+  thread_local md_ctx scratch = new_ctx();
+  std::array<unsigned char, EVP_MAX_MD_SIZE> inner{};
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int inner_len = 0;
+  unsigned int len = 0;
+  if (EVP_MD_CTX_copy_ex(scratch.get(), state_->inner.get()) != 1)
+    openssl_failed();
+  update(scratch.get(), data.data(), data.size());
+  if (EVP_DigestFinal_ex(scratch.get(), inner.data(), &inner_len) != 1
+      || EVP_MD_CTX_copy_ex(scratch.get(), state_->outer.get()) != 1)
+    openssl_failed();
+  update(scratch.get(), inner.data(), inner_len);
+  if (EVP_DigestFinal_ex(scratch.get(), out.data(), &len) != 1
+      || len != mac_size)
+    openssl_failed();
   return std::string{reinterpret_cast<const char*>(out.data()), len};
 }
 
-std::string sign_session(const session_claims& claims, std::string_view key) {
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac_key{key}.sign(data);
+}
+
+std::string sign_session(const session_claims& claims, const hmac_key& key) {
   std::string payload;
   payload.reserve(160);
   payload += R"({"sid":")";
@@ -181,14 +255,14 @@ std::string sign_session(const session_claims& claims, std::string_view key) {
   auto token = base64url_encode(jws_header);
   token += '.';
   token += base64url_encode(payload);
-  auto signature = hmac_sha256(key, token);
+  auto signature = key.sign(token);
   token += '.';
   token += base64url_encode(signature);
   return token;
 }
 
 std::optional<session_claims>
-verify_session(std::string_view token, std::string_view key, std::int64_t now) {
+verify_session(std::string_view token, const hmac_key& key, std::int64_t now) {
   // An empty key signs nothing: anyone could mint a token under it.
   if (key.empty() || token.size() > max_token_size)
     return std::nullopt;
@@ -207,7 +281,7 @@ verify_session(std::string_view token, std::string_view key, std::int64_t now) {
     return std::nullopt;
   // Authenticate before parsing: the payload's JSON is only read once the
   // server knows it wrote it.
-  auto expected = hmac_sha256(key, token.substr(0, second));
+  auto expected = key.sign(token.substr(0, second));
   if (CRYPTO_memcmp(expected.data(), signature->data(), mac_size) != 0)
     return std::nullopt;
   auto payload = base64url_decode(token.substr(first + 1, second - first - 1));

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,17 +30,46 @@ std::string base64url_encode(std::string_view bytes);
 /// Empty optional on any character outside the alphabet or padding.
 std::optional<std::string> base64url_decode(std::string_view text);
 
-/// HMAC-SHA256 of `data` under `key` (raw 32 bytes).
+/// HMAC-SHA256 (RFC 2104) under one key whose two padded blocks are
+/// hashed once, when it is made: a MAC then costs hashing its data alone,
+/// not a lookup of the algorithm and the key's set-up, which were most of
+/// checking a session on each request. Cheap to copy (the state is shared
+/// and never changes); usable from any thread.
+class hmac_key {
+ public:
+  hmac_key() : hmac_key(std::string_view{}) {}
+  /// Any length; a key longer than a block is hashed first, as RFC 2104
+  /// says.
+  hmac_key(std::string_view key); // NOLINT: a key is its bytes
+  hmac_key(const std::string& key) : hmac_key(std::string_view{key}) {}
+  hmac_key(const char* key) : hmac_key(std::string_view{key}) {}
+
+  /// The 32 raw bytes of the MAC of `data`.
+  std::string sign(std::string_view data) const;
+
+  /// Whether it was made from no bytes: such a key signs nothing anyone
+  /// could not sign too.
+  bool empty() const noexcept {
+    return empty_;
+  }
+
+ private:
+  struct state;
+  std::shared_ptr<const state> state_;
+  bool empty_ = true;
+};
+
+/// HMAC-SHA256 of `data` under `key`.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
 /// Signs `claims` with `key` (at least 32 bytes).
-std::string sign_session(const session_claims& claims, std::string_view key);
+std::string sign_session(const session_claims& claims, const hmac_key& key);
 
 /// Checks the header (`{"alg":"HS256","typ":"JWT"}` exactly — `none` and
 /// every other algorithm are refused), the signature (constant-time
 /// comparison), and that `now` (seconds since the epoch) is before `exp`.
 /// Empty optional for anything else, malformed input included; never throws.
 std::optional<session_claims>
-verify_session(std::string_view token, std::string_view key, std::int64_t now);
+verify_session(std::string_view token, const hmac_key& key, std::int64_t now);
 
 } // namespace larder::http

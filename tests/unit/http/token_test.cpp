@@ -2,9 +2,12 @@
 
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "events/crypto.hpp"
 
@@ -135,6 +138,58 @@ TEST(hmac_sha256, accepts_empty_key_and_data) {
   // Well-known HMAC-SHA256("", "").
   EXPECT_EQ(hex(hmac_sha256("", "")),
             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+/// OpenSSL's own one-shot HMAC, as the reference `hmac_key` must match.
+std::string openssl_hmac(std::string_view k, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  static const unsigned char none = 0;
+  HMAC(EVP_sha256(),
+       k.empty() ? static_cast<const void*>(&none)
+                 : static_cast<const void*>(k.data()),
+       static_cast<int>(k.size()),
+       data.empty() ? &none
+                    : reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return {reinterpret_cast<const char*>(out), len};
+}
+
+TEST(hmac_key, matches_openssl_at_every_key_length_around_the_block) {
+  // Keys shorter than, as long as and longer than SHA-256's 64-byte block;
+  // each key object signs several messages in turn, interleaved with
+  // another key's, so a state left over from one MAC would show.
+  const hmac_key other{std::string(40, 'o')};
+  for (std::size_t n : {0, 1, 31, 32, 63, 64, 65, 131, 300}) {
+    std::string k(n, '\0');
+    for (std::size_t i = 0; i < n; ++i)
+      k[i] = static_cast<char>(i * 37 + 11);
+    const hmac_key keyed{k};
+    EXPECT_EQ(keyed.empty(), n == 0);
+    for (std::string_view data :
+         {"", "a", "csrf:0190a3b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b",
+          "a message longer than one block of the hash, so that the inner "
+          "hash takes two blocks of data after the key's"}) {
+      EXPECT_EQ(hex(keyed.sign(data)), hex(openssl_hmac(k, data)))
+        << "key of " << n << " bytes, data " << data;
+      EXPECT_NE(other.sign(data), keyed.sign(data));
+    }
+  }
+}
+
+TEST(hmac_key, one_key_signs_alike_from_many_threads) {
+  const hmac_key shared{key};
+  const auto expected = openssl_hmac(key, "the same message");
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i)
+        mismatches[t] += shared.sign("the same message") != expected;
+    });
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 // -- sessions ----------------------------------------------------------------
