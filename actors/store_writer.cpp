@@ -95,8 +95,10 @@ notifier(notifier_actor::stateful_pointer<notifier_state> self,
 // --------------------------
 
 /// The writer's full interface: the public one plus its own flush tick.
-using store_writer_impl = store_writer_actor::extend<caf::reacts_to<flush_atom>,
-                                                     caf::reacts_to<tick_atom>>;
+using store_writer_impl =
+  store_writer_actor::extend<caf::reacts_to<flush_atom>,
+                             caf::reacts_to<tick_atom>,
+                             caf::reacts_to<notify_atom>>;
 
 struct pending_append {
   events::append_request request;
@@ -124,6 +126,9 @@ struct store_writer_state {
   /// it was sent, so one more follows it.
   bool notify_in_flight = false;
   bool notify_again = false;
+  /// One is due once `min_notify_interval` has passed since the last.
+  bool notify_scheduled = false;
+  std::chrono::steady_clock::time_point last_notify;
   /// Streams in a batch that has not been answered yet.
   std::set<std::string, std::less<>> in_flight;
   bool flush_scheduled = false;
@@ -192,16 +197,36 @@ using writer_pointer = store_writer_impl::stateful_pointer<store_writer_state>;
 void dispatch(writer_pointer self);
 void maybe_stop(writer_pointer self);
 
-/// Wakes the log's readers after a commit: one notification at a time, and
-/// the commits during one coalesce into the next, so there is always a
-/// notification sent after the last commit and never a queue of them.
+void send_notification(writer_pointer self);
+
+/// Wakes the log's readers after a commit: one notification at a time, at
+/// most one per `min_notify_interval`, and the commits meanwhile coalesce
+/// into the next, so there is always a notification sent after the last
+/// commit and never a queue of them.
 void wake_readers(writer_pointer self) {
   auto& st = self->state;
+  if (st.notify_scheduled)
+    return; // it goes after this commit
   if (st.notify_in_flight) {
     st.notify_again = true;
     return;
   }
+  auto now = std::chrono::steady_clock::now();
+  auto due = st.last_notify + st.options.min_notify_interval;
+  if (due > now && !st.stopping) {
+    st.notify_scheduled = true;
+    self->delayed_send(self,
+                       std::chrono::ceil<std::chrono::milliseconds>(due - now),
+                       notify_atom_v);
+    return;
+  }
+  send_notification(self);
+}
+
+void send_notification(writer_pointer self) {
+  auto& st = self->state;
   st.notify_in_flight = true;
+  st.last_notify = std::chrono::steady_clock::now();
   auto sent = [self](auto&&...) {
     auto& st = self->state;
     st.notify_in_flight = false;
@@ -388,6 +413,10 @@ store_writer_impl::behavior_type store_writer(writer_pointer self,
     [self](flush_atom) {
       self->state.flush_scheduled = false;
       dispatch(self);
+    },
+    [self](notify_atom) {
+      self->state.notify_scheduled = false;
+      send_notification(self);
     },
     [self](tick_atom) {
       check_commit_deadlines(self);

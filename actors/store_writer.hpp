@@ -57,6 +57,12 @@ struct store_writer_options {
   /// How long a committer may take for one batch before its callers are
   /// told `timeout` (the outcome is then unknown).
   std::chrono::seconds commit_timeout{60};
+  /// The least time between two wake-up notifications (NOTIFY on
+  /// `event_store::notify_channel`). Under load every batch would send one,
+  /// each a transaction and a wake-up of every listener; the projections
+  /// read at most every 50 ms anyway. A commit after a quiet spell still
+  /// wakes them at once.
+  std::chrono::milliseconds min_notify_interval{20};
   std::shared_ptr<store_writer_stats> stats =
     std::make_shared<store_writer_stats>();
 };

@@ -1,8 +1,11 @@
 #include "actors/store_writer.hpp"
 
+#include <thread>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -263,6 +266,63 @@ TEST_F(store_writer_test, commits_wake_the_log_readers_coalesced) {
       });
   listener.await_notification(0, 500000);
   EXPECT_EQ(rx.count, 0);
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+/// When each wake-up arrived.
+struct wake_up_times : pqxx::notification_receiver {
+  explicit wake_up_times(pqxx::connection& conn)
+    : pqxx::notification_receiver(conn, event_store::notify_channel) {}
+  void operator()(const std::string&, int) override {
+    at.push_back(std::chrono::steady_clock::now());
+  }
+  std::vector<std::chrono::steady_clock::time_point> at;
+};
+
+TEST_F(store_writer_test,
+       wake_ups_are_spaced_by_the_interval_and_one_follows_the_last_commit) {
+  pqxx::connection listener{db.app_url()};
+  wake_up_times rx{listener};
+  store_writer_options opts;
+  opts.database_url = db.app_url();
+  opts.min_notify_interval = 400ms;
+  auto writer = spawn_store_writer(sys, opts);
+  caf::scoped_actor self{sys};
+  auto append = [&](int i) {
+    self
+      ->request(
+        writer, 10s, append_atom_v,
+        make_append("invoice-n" + std::to_string(i), tenant, 0, genesis_hash))
+      .receive([](const append_result&) {},
+               [](const caf::error& e) {
+                 FAIL() << to_string(e);
+               });
+  };
+  // A commit after a quiet spell wakes the readers at once.
+  auto first = std::chrono::steady_clock::now();
+  append(0);
+  while (rx.at.empty() && std::chrono::steady_clock::now() - first < 5s)
+    listener.await_notification(0, 20000);
+  ASSERT_EQ(rx.at.size(), 1u);
+  EXPECT_LT(rx.at[0] - first, 300ms);
+
+  // Commits every 40 ms for a second: about one wake-up per interval, not
+  // one per commit.
+  for (int i = 1; i <= 25; ++i) {
+    append(i);
+    listener.get_notifs();
+    std::this_thread::sleep_for(40ms);
+  }
+  auto last_commit = std::chrono::steady_clock::now() - 40ms;
+  while (std::chrono::steady_clock::now() - last_commit < 1500ms)
+    listener.await_notification(0, 50000);
+  // Unthrottled, each of the 26 commits would have had its own.
+  EXPECT_GE(rx.at.size(), 3u);
+  EXPECT_LT(rx.at.size(), 13u);
+  for (std::size_t i = 1; i < rx.at.size(); ++i)
+    EXPECT_GE(rx.at[i] - rx.at[i - 1], 300ms) << "wake-up " << i;
+  // The last commit is followed by a wake-up.
+  EXPECT_GT(rx.at.back(), last_commit);
   self->send_exit(writer, caf::exit_reason::user_shutdown);
 }
 
