@@ -50,10 +50,12 @@ struct store_writer_options {
   /// same index pages spend CPU on each other's locks.
   std::size_t committers = 2;
   /// While a batch is in flight, another committer starts only once this
-  /// many appends wait, so batches stay large under load. Measured with
-  /// `./dev bench append`: 96 gives about 125 events per transaction and
-  /// 42-55 us of PostgreSQL CPU per event, against 60 and 55-64 us at 32.
-  std::size_t min_parallel_batch = 96;
+  /// many appends wait, so batches stay large under load. 96 gave the
+  /// largest batches under `./dev bench append` (decision 0003); 32 lets
+  /// the second committer overlap sooner, which held `./dev bench http`'s
+  /// commands at 128 connections to 9.5-10.5k/s with p99 25-29 ms, against
+  /// 7.9-9.7k/s and 28-31 ms at 96 (four alternating runs each).
+  std::size_t min_parallel_batch = 32;
   /// How long a committer may take for one batch before its callers are
   /// told `timeout` (the outcome is then unknown).
   std::chrono::seconds commit_timeout{60};

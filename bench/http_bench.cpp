@@ -2,11 +2,17 @@
 // file (the baseline), then larder's GET /health, an authenticated JSON GET
 // and an authenticated command (mark paid / mark unpaid, alternating, with
 // the store writer's group commit underneath), all in one run. Prints
-// requests/s, p50/p99 and each ratio to nginx. The commands run twice more:
-// at the reads' 64 connections, where less of their latency is queueing,
-// and with the projections stopped, which shows what the command path
-// costs alone (the read models then fall behind for good, so this comes
-// last).
+// requests/s, p50/p99 and each ratio to nginx.
+//
+// The commands run at 256, 128 and 64 connections. The target is a rate
+// held within a latency bound, and a closed-loop client sets the latency
+// with its connection count: at 256 connections in flight, Little's law
+// puts the mean at 25.6 ms at 10,000/s, so p99 <= 25 ms there would need
+// far more; at 64, the group commits are small. The target is judged on
+// the best rate among the runs whose p99 is within 25 ms. Last, the
+// commands run with the projections stopped, which shows what the command
+// path costs alone (the read models then fall behind for good, so this
+// comes last).
 //
 // Both servers get one core's worth of work to do: nginx runs one worker
 // process, larder its one broker (the HTTP I/O loop) with the edge and the
@@ -53,7 +59,9 @@ namespace {
 /// Connections for the reads, and for the commands: a command waits for
 /// its group commit (an fsync), so throughput comes from many in flight.
 constexpr int read_connections = 64;
-constexpr int command_connections = 256;
+constexpr int command_connections[] = {256, 128, 64};
+constexpr double target_commands_per_s = 10000;
+constexpr double target_p99_ms = 25;
 constexpr int seconds_per_run = 8;
 constexpr int invoices = 1800;
 constexpr const char* admin_email = "bench@larder.test";
@@ -476,9 +484,9 @@ int main() {
       << "wrk.headers[\"Cookie\"] = \"" << who.cookie << "\"\n";
 
     nginx_server nginx{work, free_port()};
-    std::printf("wrk: 1 thread, %d connections (commands: %d), %d s per run, "
-                "loopback\n",
-                read_connections, command_connections, seconds_per_run);
+    std::printf("wrk: 1 thread, %d connections (commands: 256, 128, 64), "
+                "%d s per run, loopback\n",
+                read_connections, seconds_per_run);
     run_wrk(nginx.url()); // warm-up, both sides
     run_wrk(base + "/health");
     auto baseline = run_wrk(nginx.url());
@@ -490,31 +498,50 @@ int main() {
       first = r.sent;
       return r;
     };
-    auto commands = run_commands(command_connections);
-    auto commands_fewer = run_commands(read_connections);
+    std::vector<wrk_result> commands;
+    for (int connections : command_connections)
+      commands.push_back(run_commands(connections));
     (*rt)->stop_projections();
-    auto commands_alone = run_commands(command_connections);
+    auto commands_alone = run_commands(command_connections[0]);
     print_row("nginx static file (baseline)", baseline, 0);
     print_row("larder GET /health", health, baseline.requests_per_s);
     print_row("larder GET /api/tenant (signed in)", tenant_get,
               baseline.requests_per_s);
-    print_row("larder POST paid/unpaid (signed in)", commands,
-              baseline.requests_per_s);
-    print_row("  the same, 64 connections", commands_fewer,
-              baseline.requests_per_s);
+    // The best rate whose p99 is within the bound.
+    const wrk_result* best = nullptr;
+    int best_connections = 0;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      auto name = "larder POST paid/unpaid, "
+                  + std::to_string(command_connections[i]) + " conn.";
+      print_row(name.c_str(), commands[i], baseline.requests_per_s);
+      if (commands[i].p99_ms <= target_p99_ms
+          && (!best || commands[i].requests_per_s > best->requests_per_s)) {
+        best = &commands[i];
+        best_connections = command_connections[i];
+      }
+    }
     print_row("  the same, projections stopped", commands_alone,
               baseline.requests_per_s);
     std::printf("  (projections stopped: the command path alone, for "
-                "diagnosis; the targets are for the row with them live)\n");
-    std::printf("targets: /health >= 0.90x nginx (%s); commands >= 10,000/s "
-                "(%s) with p99 <= 25 ms (%s)\n",
-                health.requests_per_s >= 0.9 * baseline.requests_per_s
-                  ? "met"
-                  : "NOT met",
-                commands.requests_per_s >= 10000 ? "met" : "NOT met",
-                commands.p99_ms <= 25 ? "met" : "NOT met");
-    for (const auto* r :
-         {&health, &tenant_get, &commands, &commands_fewer, &commands_alone})
+                "diagnosis; the targets are for the rows with them live)\n");
+    std::printf(
+      "targets: /health >= 0.90x nginx (%s); commands >= 10,000/s "
+      "with p99 <= 25 ms (%s: ",
+      health.requests_per_s >= 0.9 * baseline.requests_per_s ? "met"
+                                                             : "NOT met",
+      best && best->requests_per_s >= target_commands_per_s ? "met"
+                                                            : "NOT met");
+    if (best)
+      std::printf("%s/s with p99 %.1f ms at %d connections)\n",
+                  bench::grouped(best->requests_per_s).c_str(), best->p99_ms,
+                  best_connections);
+    else
+      std::printf("no run kept p99 within 25 ms)\n");
+    std::vector<const wrk_result*> larder_runs{&health, &tenant_get,
+                                               &commands_alone};
+    for (const auto& r : commands)
+      larder_runs.push_back(&r);
+    for (const auto* r : larder_runs)
       if (r->errors > 0) {
         std::fprintf(stderr, "errors in a larder run:\n%s\n", r->raw.c_str());
         status = 1;
