@@ -1,5 +1,6 @@
 #include "projections/runner.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
@@ -29,6 +30,13 @@ constexpr auto advance_checkpoint_sql =
   "   SET last_xid = $2::xid8, last_position = $3, updated_at = now(),"
   "       last_error = '', failed_at = NULL"
   " WHERE name = $1";
+
+/// Moves the checkpoint past events the model does not apply, if it is
+/// still where the model left it ($2, $3).
+constexpr auto step_checkpoint_sql =
+  "UPDATE es.checkpoints"
+  "   SET last_xid = $4::xid8, last_position = $5, updated_at = now()"
+  " WHERE name = $1 AND last_xid = $2::xid8 AND last_position = $3";
 
 constexpr auto note_failure_sql =
   "UPDATE es.checkpoints SET last_error = $2, failed_at = now()"
@@ -64,6 +72,7 @@ constexpr auto end_of_log_sql =
 /// Prepared on each connection (`log_connection`).
 constexpr auto lock_checkpoint_statement = "larder_lock_checkpoint";
 constexpr auto advance_checkpoint_statement = "larder_advance_checkpoint";
+constexpr auto step_checkpoint_statement = "larder_step_checkpoint";
 constexpr auto held_back_statement = "larder_held_back";
 
 /// The model's name follows in `application_name`, so that
@@ -126,6 +135,7 @@ struct log_connection {
     } else {
       conn.prepare(lock_checkpoint_statement, lock_checkpoint_sql);
       conn.prepare(advance_checkpoint_statement, advance_checkpoint_sql);
+      conn.prepare(step_checkpoint_statement, step_checkpoint_sql);
     }
   }
 
@@ -175,6 +185,8 @@ expected<std::size_t>
 projection_runner::run_batch_of(events::log_position after,
                                 std::span<const events::recorded_event> events,
                                 events::log_position next) {
+  if (auto stepped = step_past(after, events, next))
+    return *stepped;
   return note_outcome(apply_batch(
     [&](pqxx::work&, events::log_position at) -> expected<batch_view> {
       if (at != after)
@@ -185,6 +197,34 @@ projection_runner::run_batch_of(events::log_position after,
                             + std::to_string(after.global_position) + ")");
       return batch_view{events, next};
     }));
+}
+
+std::optional<std::size_t>
+projection_runner::step_past(events::log_position after,
+                             std::span<const events::recorded_event> events,
+                             events::log_position next) {
+  if (failure_noted_ || events.empty() || position_ != after
+      || std::any_of(events.begin(), events.end(), [&](const auto& ev) {
+           return model_.event_types.contains(ev.env.event_type);
+         }))
+    return std::nullopt;
+  try {
+    pqxx::nontransaction txn{conn().conn};
+    auto moved = txn
+                   .exec_prepared(step_checkpoint_statement, model_.name,
+                                  std::to_string(after.transaction_id),
+                                  after.global_position,
+                                  std::to_string(next.transaction_id),
+                                  next.global_position)
+                   .affected_rows();
+    if (moved != 1)
+      return std::nullopt; // moved by someone else: the batch finds out
+    position_ = next;
+    return events.size();
+  } catch (const pqxx::failure&) {
+    conn_.reset();
+    return std::nullopt; // the batch reports it
+  }
 }
 
 expected<std::size_t>

@@ -453,6 +453,64 @@ TEST_F(runner_test, the_held_back_probe_reads_the_fence_index_not_the_log) {
   EXPECT_FALSE(*held);
 }
 
+TEST_F(
+  runner_test,
+  a_batch_with_nothing_to_apply_moves_the_checkpoint_only_from_where_it_was) {
+  append(R"({"n":1})");
+  append(R"({"n":2})", "OtherHappened");
+  append(R"({"n":3})", "OtherHappened");
+  append(R"({"n":4})", "OtherHappened");
+  log_batch read;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (read.events.size() < 4
+         && std::chrono::steady_clock::now() < deadline) {
+    auto got = store.read_log({}, 10);
+    ASSERT_TRUE(got) << got.error().message;
+    read = std::move(*got);
+    if (read.events.size() < 4)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(read.events.size(), 4u);
+  auto at = [&](std::size_t i) {
+    return log_position{read.events[i].transaction_id,
+                        read.events[i].global_position};
+  };
+  auto calls = std::make_shared<std::atomic<int>>();
+  projection_runner runner{db.app_url(), test_model(calls), catalog};
+  std::span<const recorded_event> all{read.events};
+  auto first = runner.run_batch_of({}, all.first(1), at(0));
+  ASSERT_TRUE(first) << first.error().message;
+
+  // Only events it does not apply: the checkpoint moves past them.
+  auto stepped = runner.run_batch_of(at(0), all.subspan(1, 1), at(1));
+  ASSERT_TRUE(stepped) << stepped.error().message;
+  EXPECT_EQ(*stepped, 1u);
+  EXPECT_EQ(checkpoint(), at(1));
+  EXPECT_EQ(runner.position(), at(1));
+
+  // Someone else moved the checkpoint (a rebuild's swap would): the
+  // runner neither steps from where it believed it was nor applies.
+  {
+    pqxx::connection conn{db.owner_url()};
+    pqxx::work txn{conn};
+    txn.exec_params("UPDATE es.checkpoints SET last_xid = $2::xid8,"
+                    " last_position = $3 WHERE name = $1",
+                    model_name, std::to_string(at(2).transaction_id),
+                    at(2).global_position);
+    txn.commit();
+  }
+  auto refused = runner.run_batch_of(at(1), all.subspan(2, 1), at(2));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::conflict);
+  EXPECT_EQ(checkpoint(), at(2));
+  // Where the checkpoint now is, it goes on.
+  auto rest = runner.run_batch_of(at(2), all.subspan(3), read.next);
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_EQ(checkpoint(), read.next);
+  EXPECT_EQ(calls->load(), 1);
+  ASSERT_EQ(applied().size(), 1u);
+}
+
 TEST_F(runner_test, a_batch_read_elsewhere_applies_only_where_it_starts) {
   append(R"({"n":1})");
   append(R"({"n":2})");
