@@ -138,6 +138,8 @@ struct cached_session {
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
   std::chrono::steady_clock::time_point fetched;
+  /// The session's CSRF token (`session_csrf`), computed once.
+  std::string csrf;
 };
 
 /// An identity as resolved for a session in its tenant.

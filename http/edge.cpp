@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <caf/actor_system.hpp>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/user/user.hpp"
@@ -503,8 +504,11 @@ void authenticate(const call_ptr& c, const route& r) {
     return;
   }
   auto sid = claims->session_id;
-  bool has_csrf =
-    c->req.header("x-csrf-token") == session_csrf(st.options, sid);
+  auto has_csrf =
+    [sent = c->req.header("x-csrf-token")](const std::string& expected) {
+      return sent.size() == expected.size()
+             && CRYPTO_memcmp(sent.data(), expected.data(), sent.size()) == 0;
+    };
   auto key = sid.to_string();
   auto fresh = [&](const cached_session& s) {
     return clock::now() - s.fetched < st.options.session_cache_ttl
@@ -516,7 +520,7 @@ void authenticate(const call_ptr& c, const route& r) {
       unauthenticated();
       return;
     }
-    resolve_identity(c, r, i->second, sid, has_csrf);
+    resolve_identity(c, r, i->second, sid, has_csrf(i->second.csrf));
     return;
   }
   auto row = std::make_shared<std::optional<auth_store::session_row>>();
@@ -547,13 +551,14 @@ void authenticate(const call_ptr& c, const route& r) {
       cs.created_at = s->created_at;
       cs.expires_at = renewed->value_or(s->expires_at);
       cs.fetched = clock::now();
+      cs.csrf = session_csrf(st.options, sid);
       if (*renewed) {
         session_claims fresh_claims{sid, s->user_id, now, **renewed};
         c->extra_headers.emplace_back(
           "Set-Cookie", session_cookie_header(st.options, fresh_claims));
       }
       st.sessions[sid.to_string()] = cs;
-      resolve_identity(c, r, cs, sid, has_csrf);
+      resolve_identity(c, r, cs, sid, has_csrf(cs.csrf));
     });
 }
 
