@@ -104,6 +104,24 @@ class runner_test : public ::testing::Test {
     return *res;
   }
 
+  /// The log from its start once `n` events are through the fence (other
+  /// test binaries share the cluster, and so the fence), or what it holds
+  /// after 20 s.
+  log_batch read_log_once_through_the_fence(std::size_t n) {
+    log_batch read;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (read.events.size() < n
+           && std::chrono::steady_clock::now() < deadline) {
+      auto got = store.read_log({}, 10);
+      if (!got)
+        throw std::runtime_error(got.error().message);
+      read = std::move(*got);
+      if (read.events.size() < n)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return read;
+  }
+
   std::optional<log_position> checkpoint() {
     pqxx::connection conn{db.app_url()};
     pqxx::read_transaction txn{conn};
@@ -460,16 +478,7 @@ TEST_F(
   append(R"({"n":2})", "OtherHappened");
   append(R"({"n":3})", "OtherHappened");
   append(R"({"n":4})", "OtherHappened");
-  log_batch read;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (read.events.size() < 4
-         && std::chrono::steady_clock::now() < deadline) {
-    auto got = store.read_log({}, 10);
-    ASSERT_TRUE(got) << got.error().message;
-    read = std::move(*got);
-    if (read.events.size() < 4)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  auto read = read_log_once_through_the_fence(4);
   ASSERT_EQ(read.events.size(), 4u);
   auto at = [&](std::size_t i) {
     return log_position{read.events[i].transaction_id,
@@ -515,17 +524,7 @@ TEST_F(runner_test, a_batch_read_elsewhere_applies_only_where_it_starts) {
   append(R"({"n":1})");
   append(R"({"n":2})");
   append(R"({"n":3})");
-  // Other test binaries share the cluster, and so the fence: wait for it.
-  log_batch read;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (read.events.size() < 3
-         && std::chrono::steady_clock::now() < deadline) {
-    auto got = store.read_log({}, 10);
-    ASSERT_TRUE(got) << got.error().message;
-    read = std::move(*got);
-    if (read.events.size() < 3)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  auto read = read_log_once_through_the_fence(3);
   ASSERT_EQ(read.events.size(), 3u);
   projection_runner runner{db.app_url(), test_model(), catalog};
   std::span<const recorded_event> all{read.events};
