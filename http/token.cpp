@@ -1,13 +1,11 @@
 #include "http/token.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <simdjson.h>
+
+#include "events/crypto.hpp"
 
 namespace larder::http {
 
@@ -145,95 +143,29 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
-namespace {
-
-using md_ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
-
-constexpr std::size_t block_size = 64; // SHA-256's
-
-[[noreturn]] void openssl_failed() {
-  std::fputs("larder: OpenSSL HMAC-SHA256 failed\n", stderr);
-  std::abort();
-}
-
-md_ctx new_ctx() {
-  md_ctx ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
-  if (!ctx)
-    openssl_failed();
-  return ctx;
-}
-
-const EVP_MD* sha256_md() {
-  // Fetched once: a fetch looks the algorithm up under a lock.
-  static const EVP_MD* md = [] {
-    auto* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (fetched == nullptr)
-      openssl_failed();
-    return fetched;
-  }();
-  return md;
-}
-
-void update(EVP_MD_CTX* ctx, const void* data, std::size_t size) {
-  if (size > 0 && EVP_DigestUpdate(ctx, data, size) != 1)
-    openssl_failed();
-}
-
-} // namespace
-
-/// The hash states after the key's inner and outer padded blocks.
-struct hmac_key::state {
-  md_ctx inner = new_ctx();
-  md_ctx outer = new_ctx();
-};
-
 hmac_key::hmac_key(std::string_view key) : empty_{key.empty()} {
-  std::array<unsigned char, block_size> block{};
+  // RFC 2104: a key longer than the hash's 64-byte block is hashed first;
+  // either way it is padded with zeros to a block.
+  constexpr std::size_t block_size = 64;
+  std::string block(block_size, '\0');
   if (key.size() > block_size) {
-    auto ctx = new_ctx();
-    unsigned int len = 0;
-    if (EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr) != 1)
-      openssl_failed();
-    update(ctx.get(), key.data(), key.size());
-    if (EVP_DigestFinal_ex(ctx.get(), block.data(), &len) != 1)
-      openssl_failed();
+    auto digest = events::sha256({key});
+    std::copy(digest.begin(), digest.end(), block.begin());
   } else {
     std::copy(key.begin(), key.end(), block.begin());
   }
-  auto s = std::make_shared<state>();
-  auto start = [&block](EVP_MD_CTX* ctx, unsigned char pad) {
-    std::array<unsigned char, block_size> padded{};
-    for (std::size_t i = 0; i < block_size; ++i)
-      padded[i] = static_cast<unsigned char>(block[i] ^ pad);
-    if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1)
-      openssl_failed();
-    update(ctx, padded.data(), padded.size());
-    OPENSSL_cleanse(padded.data(), padded.size());
-  };
-  start(s->inner.get(), 0x36);
-  start(s->outer.get(), 0x5c);
-  OPENSSL_cleanse(block.data(), block.size());
-  state_ = std::move(s);
+  inner_pad_ = outer_pad_ = block;
+  for (std::size_t i = 0; i < block_size; ++i) {
+    inner_pad_[i] = static_cast<char>(block[i] ^ 0x36);
+    outer_pad_[i] = static_cast<char>(block[i] ^ 0x5c);
+  }
 }
 
 std::string hmac_key::sign(std::string_view data) const {
-  // One scratch state per thread, copied from the key's on each use.
-  thread_local md_ctx scratch = new_ctx();
-  std::array<unsigned char, EVP_MAX_MD_SIZE> inner{};
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int inner_len = 0;
-  unsigned int len = 0;
-  if (EVP_MD_CTX_copy_ex(scratch.get(), state_->inner.get()) != 1)
-    openssl_failed();
-  update(scratch.get(), data.data(), data.size());
-  if (EVP_DigestFinal_ex(scratch.get(), inner.data(), &inner_len) != 1
-      || EVP_MD_CTX_copy_ex(scratch.get(), state_->outer.get()) != 1)
-    openssl_failed();
-  update(scratch.get(), inner.data(), inner_len);
-  if (EVP_DigestFinal_ex(scratch.get(), out.data(), &len) != 1
-      || len != mac_size)
-    openssl_failed();
-  return std::string{reinterpret_cast<const char*>(out.data()), len};
+  auto inner = events::sha256({inner_pad_, data});
+  auto outer = events::sha256(
+    {outer_pad_, {reinterpret_cast<const char*>(inner.data()), inner.size()}});
+  return {reinterpret_cast<const char*>(outer.data()), outer.size()};
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

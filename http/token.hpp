@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,11 +29,11 @@ std::string base64url_encode(std::string_view bytes);
 /// Empty optional on any character outside the alphabet or padding.
 std::optional<std::string> base64url_decode(std::string_view text);
 
-/// HMAC-SHA256 (RFC 2104) under one key whose two padded blocks are
-/// hashed once, when it is made: a MAC then costs hashing its data alone,
-/// not a lookup of the algorithm and the key's set-up, which were most of
-/// checking a session on each request. Cheap to copy (the state is shared
-/// and never changes); usable from any thread.
+/// HMAC-SHA256 (RFC 2104) under one key, its padded blocks made once:
+/// a MAC is then two hashes (`events::sha256`, which fetches the algorithm
+/// once per thread), not OpenSSL's one-shot `HMAC()`, whose lookup of the
+/// algorithm and set-up of the key were most of checking a session on each
+/// request. Usable from any thread.
 class hmac_key {
  public:
   hmac_key() : hmac_key(std::string_view{}) {}
@@ -54,8 +53,9 @@ class hmac_key {
   }
 
  private:
-  struct state;
-  std::shared_ptr<const state> state_;
+  /// The key's block XOR 0x36 and XOR 0x5c.
+  std::string inner_pad_;
+  std::string outer_pad_;
   bool empty_ = true;
 };
 
