@@ -1,12 +1,15 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <list>
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -49,15 +52,36 @@ template <class Entity>
 struct entity_actor_state {
   static inline const char* name = "larder.entity";
 
+  using state_type = typename Entity::state;
+
   entity_services services;
   std::string stream_id;
-  typename Entity::state state;
+  /// Shared with the replies that carry it (`entity_reply`), never changed
+  /// while one of them still holds it: `own` copies it first then.
+  std::shared_ptr<state_type> state = std::make_shared<state_type>();
   std::int64_t version = 0;
   events::hash_bytes head = events::genesis_hash;
   /// Idempotency key → the version and global position of the last event
   /// the first command with that key appended. Rebuilt from metadata.
   std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>
     idempotent;
+
+  /// The state, to change: copied first if a reply still shares it. A
+  /// command's reply is usually read and dropped before the next command,
+  /// so the copy is rare; that a reply alone held it is seen through the
+  /// count, which the other holder dropped with a release.
+  state_type& own() {
+    if (state.use_count() != 1)
+      state = std::make_shared<state_type>(std::as_const(*state));
+    else
+      std::atomic_thread_fence(std::memory_order_acquire);
+    return *state;
+  }
+
+  /// The state as a reply carries it.
+  std::shared_ptr<const state_type> shared() const {
+    return state;
+  }
 
   /// Applies stored events; false (with `error`) on one that cannot be
   /// decoded: the actor then refuses to serve a stream it cannot read.
@@ -81,7 +105,8 @@ struct entity_actor_state {
         err = decoded.error();
         return false;
       }
-      state = Entity::evolve(std::move(state), *decoded);
+      auto& now = own();
+      now = Entity::evolve(std::move(now), *decoded);
       version = ev.env.stream_version;
       head = ev.hash;
     }
@@ -101,22 +126,23 @@ void handle_command(entity_pointer<Entity> self,
   const auto& key = ctx->meta.idempotency_key;
   if (!key.empty()) {
     if (auto i = st.idempotent.find(key); i != st.idempotent.end()) {
-      rp.deliver(entity_reply<Entity>{st.state, st.version, i->second.second});
+      rp.deliver(
+        entity_reply<Entity>{st.shared(), st.version, i->second.second});
       return;
     }
   }
-  if (st.state.exists && st.state.tenant_id != ctx->tenant_id) {
+  if (st.state->exists && st.state->tenant_id != ctx->tenant_id) {
     rp.deliver(to_caf_error(
       {errc::not_found, "no such " + std::string{Entity::stream_type}}));
     return;
   }
-  auto decided = Entity::decide(st.state, *cmd, *ctx);
+  auto decided = Entity::decide(*st.state, *cmd, *ctx);
   if (!decided) {
     rp.deliver(to_caf_error(decided.error()));
     return;
   }
   if (decided->empty()) {
-    rp.deliver(entity_reply<Entity>{st.state, st.version, 0});
+    rp.deliver(entity_reply<Entity>{st.shared(), st.version, 0});
     return;
   }
   events::append_request req;
@@ -127,12 +153,20 @@ void handle_command(entity_pointer<Entity> self,
   req.metadata = ctx->meta;
   for (const auto& ev : *decided)
     req.events.push_back(Entity::encode(ev));
-  // A new stream takes its tenant from the event that creates it.
-  auto next = st.state;
-  for (const auto& ev : *decided)
-    next = Entity::evolve(std::move(next), ev);
-  req.tenant_id = next.tenant_id;
-  auto new_state = std::make_shared<typename Entity::state>(std::move(next));
+  // A stream's tenant never changes; a new stream takes it from the event
+  // that creates it (evolving an empty state costs next to nothing).
+  if (st.state->exists) {
+    req.tenant_id = st.state->tenant_id;
+  } else {
+    auto fresh = *st.state;
+    for (const auto& ev : *decided)
+      fresh = Entity::evolve(std::move(fresh), ev);
+    req.tenant_id = fresh.tenant_id;
+  }
+  // The events are applied once they are stored, to the state itself
+  // rather than a copy made beforehand: nothing else reads it meanwhile.
+  auto applied =
+    std::make_shared<std::decay_t<decltype(*decided)>>(std::move(*decided));
   // await: no other command of this stream runs until this one is answered.
   // No timeout of our own: the writer answers every append, within its
   // commit timeout at worst, and a CAF request timeout costs a clock entry
@@ -142,15 +176,17 @@ void handle_command(entity_pointer<Entity> self,
     ->request(caf::actor_cast<caf::actor>(st.services.writer), caf::infinite,
               append_atom_v, std::move(req))
     .await(
-      [self, rp, new_state, key](const events::append_result& res) mutable {
+      [self, rp, applied, key](const events::append_result& res) mutable {
         auto& st = self->state;
-        st.state = std::move(*new_state);
+        auto& now = st.own();
+        for (const auto& ev : *applied)
+          now = Entity::evolve(std::move(now), ev);
         st.version = res.version;
         st.head = res.head;
         if (!key.empty())
           st.idempotent[key] = {res.version, res.last_position};
         rp.deliver(
-          entity_reply<Entity>{st.state, st.version, res.last_position});
+          entity_reply<Entity>{st.shared(), st.version, res.last_position});
       },
       [self, rp, cmd, ctx, may_retry](const caf::error& e) mutable {
         auto err = from_caf_error(e);
@@ -195,10 +231,10 @@ caf::behavior entity_behavior(entity_pointer<Entity> self) {
       caf::get_atom, const std::string&,
       const domain::command_context& ctx) -> caf::result<entity_reply<Entity>> {
       auto& st = self->state;
-      if (st.state.exists && st.state.tenant_id != ctx.tenant_id)
+      if (st.state->exists && st.state->tenant_id != ctx.tenant_id)
         return to_caf_error(
           {errc::not_found, "no such " + std::string{Entity::stream_type}});
-      return entity_reply<Entity>{st.state, st.version, 0};
+      return entity_reply<Entity>{st.shared(), st.version, 0};
     },
     [self](passivate_atom) {
       self->quit();

@@ -15,10 +15,13 @@ namespace larder {
 
 /// The answer to a command: the entity after it, its stream version, and the
 /// global position of the last event the command appended (0 when it
-/// appended nothing), for read-your-writes.
+/// appended nothing), for read-your-writes. The state is the entity
+/// actor's own, shared rather than copied (an invoice with its lines was
+/// copied twice a command, 4-5% of the server's CPU under commands); the
+/// actor copies it before changing it while a reply still holds it.
 template <class Entity>
 struct entity_reply {
-  typename Entity::state state;
+  std::shared_ptr<const typename Entity::state> state;
   std::int64_t version = 0;
   std::int64_t last_position = 0;
 };

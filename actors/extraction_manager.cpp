@@ -344,8 +344,8 @@ void run_job(manager_actor self, extraction_job job) {
                 domain::stream_id("tenant", run->job.tenant_id), ctx)
       .then(
         [self, run](tenant_reply& t) {
-          run->region = t.state.region;
-          run->currency = t.state.currency.code;
+          run->region = t.state->region;
+          run->currency = t.state->currency.code;
           auto& st = self->state;
           auto worker = self->system().spawn<caf::detached>(
             one_shot_worker, run->job.invoice_id.to_string());
@@ -385,11 +385,11 @@ void run_job(manager_actor self, extraction_job job) {
     .then(
       [self, run, start](invoice_reply& r) {
         using domain::invoice_status;
-        if (r.state.status == invoice_status::extracting) {
+        if (r.state->status == invoice_status::extracting) {
           start();
           return;
         }
-        if (r.state.status != invoice_status::received) {
+        if (r.state->status != invoice_status::received) {
           finish(self, run->job, std::chrono::minutes(10), run->job.tries, "");
           return;
         }

@@ -153,7 +153,7 @@ void seed_demo_documents(caf::scoped_actor& self, runtime& rt,
     auto stream = domain::stream_id("invoice", id);
     auto known = ask<invoice_reply>(self, s.invoices, stream,
                                     domain::invoice_command{}, tenant, true);
-    if (!known || known->state.exists)
+    if (!known || known->state->exists)
       continue;
     domain::receive_document cmd;
     cmd.invoice_id = id;
@@ -186,7 +186,7 @@ void bootstrap(caf::actor_system& sys, const config& cfg, runtime& rt,
                               domain::user_command{}, pid, true);
   if (!user)
     return;
-  if (!user->state.exists) {
+  if (!user->state->exists) {
     domain::register_user reg{user_id, email, std::nullopt, true, true};
     if (!ask<user_reply>(self, s.users, user_stream, domain::user_command{reg},
                          pid, false))
@@ -198,7 +198,7 @@ void bootstrap(caf::actor_system& sys, const config& cfg, runtime& rt,
     auto tstream = domain::stream_id("tenant", tid);
     auto tenant = ask<tenant_reply>(self, s.tenants, tstream,
                                     domain::tenant_command{}, tid, true);
-    if (tenant && !tenant->state.exists) {
+    if (tenant && !tenant->state->exists) {
       try {
         pqxx::connection conn{cfg.database_url};
         http::auth_store::reserve_key(conn, "inbound_alias", "demo", tid);

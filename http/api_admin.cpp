@@ -18,10 +18,10 @@ std::string platform_stream() {
 std::string platform_json(const platform_reply& r) {
   events::json_writer w;
   w.begin_object().key("allowlist").begin_array();
-  for (const auto& e : r.state.allowlist)
+  for (const auto& e : r.state->allowlist)
     w.value(e);
   w.end_array().key("waitlist").begin_array();
-  for (const auto& [email, e] : r.state.waitlist) {
+  for (const auto& [email, e] : r.state->waitlist) {
     w.begin_object().field("email", email).field("note", e.note);
     w.field("approved", e.approved).end_object();
   }
@@ -163,11 +163,11 @@ void deactivate_tenant(const call_ptr& c) {
   send_command<domain::tenant_entity>(
     c, c->self->state.services.tenants, domain::stream_id("tenant", *id),
     domain::deactivate_tenant{*reason}, *id, [c](tenant_reply& r) {
-      if (!r.state.exists) {
+      if (!r.state->exists) {
         c->fail(404, "not_found", "no such tenant");
         return;
       }
-      c->reply(json_response(command_result(r.state.tenant_id.to_string(),
+      c->reply(json_response(command_result(r.state->tenant_id.to_string(),
                                             r.version, r.last_position)));
     });
 }
@@ -218,11 +218,11 @@ void admin_change_user(const call_ptr& c) {
   send_command<domain::user_entity>(
     c, c->self->state.services.users, domain::stream_id("user", *id), cmd,
     domain::platform_tenant_id, [c](user_reply& r) {
-      if (!r.state.exists) {
+      if (!r.state->exists) {
         c->fail(404, "not_found", "no such user");
         return;
       }
-      c->reply(json_response(command_result(r.state.user_id.to_string(),
+      c->reply(json_response(command_result(r.state->user_id.to_string(),
                                             r.version, r.last_position)));
     });
 }
@@ -241,14 +241,14 @@ void disable_user(const call_ptr& c) {
     c, c->self->state.services.users, domain::stream_id("user", user_id),
     domain::disable_user{*reason}, domain::platform_tenant_id,
     [c, user_id](user_reply& r) {
-      if (!r.state.exists) {
+      if (!r.state->exists) {
         c->fail(404, "not_found", "no such user");
         return;
       }
       std::erase_if(c->self->state.sessions, [&](const auto& kv) {
         return kv.second.user_id == user_id;
       });
-      c->reply(json_response(command_result(r.state.user_id.to_string(),
+      c->reply(json_response(command_result(r.state->user_id.to_string(),
                                             r.version, r.last_position)));
     });
 }

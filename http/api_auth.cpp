@@ -157,7 +157,7 @@ void sign_in_user(const call_ptr& c, const domain::user_state& user) {
   send_command<domain::user_entity>(
     c, c->self->state.services.users, domain::stream_id("user", user.user_id),
     domain::sign_in{}, domain::platform_tenant_id, [c](user_reply& r) {
-      join_and_start(c, r.state);
+      join_and_start(c, *r.state);
     });
 }
 
@@ -237,8 +237,8 @@ void magic_request(const call_ptr& c) {
               domain::stream_id("user", user_id), ctx)
     .then(
       [c, mail, send, ctx, quietly](user_reply& u) {
-        if (u.state.exists) {
-          if (!u.state.disabled)
+        if (u.state->exists) {
+          if (!u.state->disabled)
             send();
           return;
         }
@@ -248,7 +248,7 @@ void magic_request(const call_ptr& c) {
                     std::string{domain::platform_stream_id}, ctx)
           .then(
             [c, mail, send](platform_reply& p) {
-              if (domain::is_allowed(p.state, mail)) {
+              if (domain::is_allowed(*p.state, mail)) {
                 send();
                 return;
               }
@@ -316,12 +316,12 @@ void verify(const call_ptr& c) {
       get_entity<domain::user_entity>(
         c, st.services.users, stream, domain::platform_tenant_id,
         [c, mail, user_id, stream](user_reply& u) {
-          if (u.state.exists) {
-            if (u.state.disabled) {
+          if (u.state->exists) {
+            if (u.state->disabled) {
               c->fail(403, "forbidden", "this account is disabled");
               return;
             }
-            sign_in_user(c, u.state);
+            sign_in_user(c, *u.state);
             return;
           }
           bool founding = mail == c->self->state.options.admin_email;
@@ -330,7 +330,7 @@ void verify(const call_ptr& c) {
           send_command<domain::user_entity>(
             c, c->self->state.services.users, stream, cmd,
             domain::platform_tenant_id, [c](user_reply& r) {
-              sign_in_user(c, r.state);
+              sign_in_user(c, *r.state);
             });
         });
     });
@@ -405,16 +405,16 @@ void switch_tenant(const call_ptr& c) {
   get_entity<domain::tenant_entity>(
     c, c->self->state.services.tenants, domain::stream_id("tenant", tenant),
     tenant, [c, tenant](tenant_reply& t) {
-      auto m = t.state.members.find(c->who->user_id);
-      if (!t.state.exists || t.state.deactivated
-          || m == t.state.members.end()) {
+      auto m = t.state->members.find(c->who->user_id);
+      if (!t.state->exists || t.state->deactivated
+          || m == t.state->members.end()) {
         c->fail(404, "not_found", "no such business");
         return;
       }
       auto sid = c->who->session_id;
       c->who->tenant_id = tenant;
       c->who->role = m->second.role;
-      c->who->tenant_name = t.state.name;
+      c->who->tenant_name = t.state->name;
       with_db(
         c,
         [sid, tenant](pqxx::connection& conn) {

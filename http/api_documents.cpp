@@ -187,7 +187,7 @@ void receive(const call_ptr& c, const std::shared_ptr<upload_progress>& p,
       [c, p, i, id](invoice_reply& r) {
         auto& item = p->job->items[i];
         item.invoice_id = id.to_string();
-        item.status = std::string{domain::to_string(r.state.status)};
+        item.status = std::string{domain::to_string(r.state->status)};
         item.position = r.last_position;
         settle(c, p);
       },
@@ -211,12 +211,12 @@ void receive(const call_ptr& c, const std::shared_ptr<upload_progress>& p,
           .then(
             [c, p, i, id, generation](invoice_reply& r) {
               auto& item = p->job->items[i];
-              if (r.state.status == domain::invoice_status::deleted) {
+              if (r.state->status == domain::invoice_status::deleted) {
                 receive(c, p, i, generation + 1);
                 return;
               }
               item.invoice_id = id.to_string();
-              item.status = std::string{domain::to_string(r.state.status)};
+              item.status = std::string{domain::to_string(r.state->status)};
               item.duplicate = true;
               item.position = 0;
               settle(c, p);
@@ -309,7 +309,7 @@ void invoice_document(const call_ptr& c) {
   get_entity<invoice_entity>(
     c, c->self->state.services.invoices, domain::stream_id("invoice", *id),
     tenant, [c, tenant](invoice_reply& r) {
-      const auto& s = r.state;
+      const auto& s = *r.state;
       if (!s.exists || s.status == domain::invoice_status::deleted
           || s.document.sha256.empty()) {
         c->fail(404, "not_found", "no such invoice");

@@ -186,7 +186,7 @@ void download(const call_ptr& c, ex::export_format format) {
   get_entity<domain::tenant_entity>(
     c, st.services.tenants, domain::stream_id("tenant", tenant), tenant,
     [c, job](entity_reply<domain::tenant_entity>& t) {
-      job->book = ex::books_for(t.state, events::now_timestamp());
+      job->book = ex::books_for(*t.state, events::now_timestamp());
       auto& st = c->self->state;
       if (!st.exports_running)
         st.exports_running = std::make_shared<std::atomic<int>>(0);

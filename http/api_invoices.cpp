@@ -12,7 +12,7 @@ using domain::invoice_entity;
 constexpr std::size_t max_bulk_ids = 100;
 
 void write_invoice(events::json_writer& w, const invoice_reply& r) {
-  const auto& s = r.state;
+  const auto& s = *r.state;
   w.begin_object().field("id", s.invoice_id.to_string());
   w.field("status", domain::to_string(s.status)).field("paid", s.paid);
   w.key("paid_on");
@@ -47,7 +47,7 @@ void invoice_command(const call_ptr& c, domain::invoice_command cmd) {
   send_command<invoice_entity>(
     c, c->self->state.services.invoices, domain::stream_id("invoice", *id),
     std::move(cmd), *c->who->tenant_id, [c](invoice_reply& r) {
-      if (!r.state.exists) {
+      if (!r.state->exists) {
         c->fail(404, "not_found", "no such invoice");
         return;
       }
@@ -127,7 +127,7 @@ void invoice_state(const call_ptr& c) {
   get_entity<invoice_entity>(c, c->self->state.services.invoices,
                              domain::stream_id("invoice", *id),
                              *c->who->tenant_id, [c](invoice_reply& r) {
-                               if (!r.state.exists) {
+                               if (!r.state->exists) {
                                  c->fail(404, "not_found", "no such invoice");
                                  return;
                                }
@@ -284,7 +284,7 @@ void bulk(const call_ptr& c) {
       if (r.ok) {
         ++ok;
         w.begin_object().field("id", r.id).field("ok", true);
-        w.field("status", domain::to_string(r.ok->state.status));
+        w.field("status", domain::to_string(r.ok->state->status));
         w.field("position", r.ok->last_position).end_object();
       } else {
         w.begin_object().field("id", r.id).field("ok", false);
@@ -309,7 +309,7 @@ void bulk(const call_ptr& c) {
                 domain::stream_id("invoice", parsed[i]), cmd, std::move(ctx))
       .then(
         [results, remaining, finish, i](invoice_reply& r) {
-          if (r.state.exists)
+          if (r.state->exists)
             (*results)[i].ok = std::move(r);
           else
             (*results)[i].err = {errc::not_found, "no such invoice"};
@@ -338,7 +338,7 @@ void poll_status(const call_ptr& c) {
     events::json_writer w;
     w.begin_object().key("invoices").begin_array();
     for (const auto& r : *found)
-      if (r && r->state.exists)
+      if (r && r->state->exists)
         write_invoice(w, *r);
     w.end_array().end_object();
     c->reply(json_response(w.take()));

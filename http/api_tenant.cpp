@@ -70,7 +70,7 @@ void write_steps(events::json_writer& w, const domain::tenant_state& t) {
 }
 
 std::string tenant_json(const call_ptr& c, const tenant_reply& r) {
-  const auto& t = r.state;
+  const auto& t = *r.state;
   events::json_writer w;
   w.begin_object().field("id", t.tenant_id.to_string());
   w.field("name", t.name).field("brand", t.brand).field("region", t.region);
@@ -201,7 +201,7 @@ void checklist(const call_ptr& c) {
                             [c](tenant_reply& r) {
                               events::json_writer w;
                               w.begin_object();
-                              write_steps(w, r.state);
+                              write_steps(w, *r.state);
                               w.end_object();
                               c->reply(json_response(w.take()));
                             });
@@ -291,7 +291,7 @@ void members(const call_ptr& c) {
                             [c](tenant_reply& r) {
                               events::json_writer w;
                               w.begin_object();
-                              write_people(w, r.state);
+                              write_people(w, *r.state);
                               w.end_object();
                               c->reply(json_response(w.take()));
                             });
@@ -345,7 +345,7 @@ void whatsapp_list(const call_ptr& c) {
                             [c](tenant_reply& r) {
                               events::json_writer w;
                               w.begin_object();
-                              write_senders(w, r.state);
+                              write_senders(w, *r.state);
                               w.end_object();
                               c->reply(json_response(w.take()));
                             });

@@ -427,7 +427,7 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
     c, c->self->state.services.users, user_stream, domain::platform_tenant_id,
     [c, &r, s, sid, has_csrf, remember](user_reply& u) {
       auto& st = c->self->state;
-      const auto& user = u.state;
+      const auto& user = *u.state;
       auto revoked_at = user.sessions_revoked_at;
       // A session created before "sign out everywhere" is void. The
       // timestamps compare as text (same RFC 3339 form), at second
@@ -469,7 +469,7 @@ void resolve_identity(const call_ptr& c, const route& r, cached_session s,
                   domain::stream_id("tenant", tenant), std::move(ctx))
         .then(
           [c, &r, remember](tenant_reply& t) {
-            const auto& ts = t.state;
+            const auto& ts = *t.state;
             if (ts.exists && !ts.deactivated) {
               if (auto m = ts.members.find(c->who->user_id);
                   m != ts.members.end()) {

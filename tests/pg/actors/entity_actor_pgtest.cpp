@@ -204,7 +204,7 @@ TEST(entity_actor, commands_answer_with_the_committed_state) {
   ASSERT_TRUE(n.send("counter-1", counter::create{}, tenant));
   auto r = n.send("counter-1", counter::add{5}, tenant);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->state.total, 5);
+  EXPECT_EQ(r->state->total, 5);
   EXPECT_EQ(r->version, 2);
   EXPECT_GT(r->last_position, 0);
   auto bad = n.send("counter-1", counter::add{-1}, tenant);
@@ -214,6 +214,30 @@ TEST(entity_actor, commands_answer_with_the_committed_state) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, errc::not_found);
   EXPECT_EQ(count_events(db, "counter-1"), 2);
+}
+
+// A reply shares the actor's state instead of copying it: one still held
+// must keep what it answered while later commands change the entity.
+TEST(entity_actor, a_held_reply_keeps_the_state_it_answered_with) {
+  test_database db;
+  node n{db};
+  auto tenant = events::uuid::make_v7();
+  ASSERT_TRUE(n.send("counter-1", counter::create{}, tenant));
+  auto held = n.send("counter-1", counter::add{5}, tenant);
+  ASSERT_TRUE(held);
+  auto next = n.send("counter-1", counter::add{2}, tenant);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->state->total, 7);
+  EXPECT_EQ(held->state->total, 5);
+  // A refused command and a failed one change nothing either.
+  ASSERT_FALSE(n.send("counter-1", counter::add{-1}, tenant));
+  EXPECT_EQ(next->state->total, 7);
+  auto last = n.send("counter-1", counter::add{1}, tenant);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->state->total, 8);
+  EXPECT_EQ(next->state->total, 7);
+  EXPECT_EQ(held->state->total, 5);
+  EXPECT_EQ(last->version, 4);
 }
 
 TEST(entity_actor, a_repeated_idempotency_key_returns_the_first_outcome) {
@@ -229,14 +253,14 @@ TEST(entity_actor, a_repeated_idempotency_key_returns_the_first_outcome) {
     auto again = n.send("counter-1", counter::add{3}, tenant, "key-1");
     ASSERT_TRUE(again);
     EXPECT_EQ(again->last_position, first_position);
-    EXPECT_EQ(again->state.total, 3);
+    EXPECT_EQ(again->state->total, 3);
   }
   // Also after a restart: the key is rebuilt from the stored metadata.
   node restarted{db};
   auto later = restarted.send("counter-1", counter::add{3}, tenant, "key-1");
   ASSERT_TRUE(later);
   EXPECT_EQ(later->last_position, first_position);
-  EXPECT_EQ(later->state.total, 3);
+  EXPECT_EQ(later->state->total, 3);
   EXPECT_EQ(count_events(db, "counter-1"), 2);
 }
 
@@ -273,7 +297,7 @@ TEST(entity_actor, two_nodes_never_both_win_one_version) {
   EXPECT_GT(ok.load(), per_node); // the retry after a conflict usually wins
   auto total = a.send("counter-1", counter::add{1}, tenant);
   ASSERT_TRUE(total);
-  EXPECT_EQ(total->state.total, ok.load() + 1);
+  EXPECT_EQ(total->state->total, ok.load() + 1);
   events::event_store store{db.app_url()};
   EXPECT_FALSE(store.verify()->failure);
 }
@@ -296,7 +320,7 @@ TEST(entity_actor, a_passivated_actor_reloads_to_the_same_state) {
   auto spawned_before = n.alive_and_spawned().second;
   auto after = n.send("counter-1", counter::add{1}, tenant);
   ASSERT_TRUE(after);
-  EXPECT_EQ(after->state.total, 8);
+  EXPECT_EQ(after->state->total, 8);
   EXPECT_EQ(after->version, 3);
   // A fresh actor answered, from the stored events alone.
   EXPECT_EQ(n.alive_and_spawned().second, spawned_before + 1);
@@ -321,7 +345,7 @@ TEST(entity_actor, a_sweep_passivates_every_idle_actor_in_chunks) {
   EXPECT_EQ(n.alive_and_spawned().first, 0u);
   auto again = n.send("counter-7", counter::add{2}, tenant);
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->state.total, 2);
+  EXPECT_EQ(again->state->total, 2);
 }
 
 TEST(entity_actor, live_actors_stay_under_the_cap) {
@@ -338,7 +362,7 @@ TEST(entity_actor, live_actors_stay_under_the_cap) {
   }
   auto first = n.send("counter-0", counter::add{1}, tenant);
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->state.total, 2);
+  EXPECT_EQ(first->state->total, 2);
 }
 
 // A node killed with SIGKILL in the middle of work loses nothing it
