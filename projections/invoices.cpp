@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <variant>
@@ -1350,15 +1351,17 @@ class word_changes {
   std::map<std::pair<events::uuid, std::string>, std::int64_t> deltas_;
 };
 
-std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer,
-                                 record_cache& cache, std::int64_t& added) {
+std::optional<error>
+flush_batch(pqxx::work& txn, batch_buffer& buffer, record_cache& cache,
+            const std::function<void(const events::uuid&)>& added) {
   batch_tallies tallies;
   auto done = evolve_batch(txn, buffer, cache, tallies);
   if (!done)
     return done.error();
-  for (const auto& w : *done)
-    if (!w.stored && w.record.invoice.status != invoice_status::deleted)
-      ++added;
+  if (added)
+    for (const auto& w : *done)
+      if (!w.stored && w.record.invoice.status != invoice_status::deleted)
+        added(w.record.invoice.tenant_id);
   // Every stored invoice's status row is replaced; its document row and
   // lines only when the batch changed them.
   array_columns stored(1), documents_gone(1), lines_gone(1);
@@ -1492,21 +1495,34 @@ std::optional<display_status> display_status_of(domain::invoice_status status,
 /// side of its join for one row and joined them by comparing every pair:
 /// 10,000 invoices just uploaded took 12 s to list by total (the browser
 /// test saw the request time out). So the model analyzes `invoices` and
-/// `statuses` itself, in the batch after which the invoices it added
-/// since it last did reach `min_new` and a tenth of those the statistics
-/// counted then (80-130 ms for 10,000 invoices).
+/// `statuses` itself (80-130 ms for 10,000 invoices), in the batch after
+/// which, since it last did, it has added `min_new` invoices and either
+/// a tenth of those the statistics counted then, or half of all it has
+/// added for one tenant: in a large installation whose statistics know
+/// every tenant but a new one, that tenant's first uploads are a sliver
+/// of the table, and analyzed at 500, 1,000, 2,000… of them.
 struct statistics_upkeep {
+  using uuid = events::uuid;
   static constexpr std::int64_t min_new = 500;
 
-  /// Added by committed batches since the last ANALYZE.
+  /// Invoices added since the last ANALYZE, by committed batches and by
+  /// the batch in flight, and per tenant.
   std::int64_t added = 0;
-  /// Added by the batch in flight.
   std::int64_t staged = 0;
+  std::map<uuid, std::int64_t> added_by_tenant;
+  std::map<uuid, std::int64_t> staged_by_tenant;
+  /// All a tenant's invoices this model has added since it started.
+  std::map<uuid, std::int64_t> seen_by_tenant;
   /// Rows the statistics counted after the last ANALYZE; unknown (-1)
   /// until the first batch reads them from the catalog.
   double counted = -1;
   /// Whether the batch in flight analyzed.
   bool analyzed = false;
+
+  void stage(const uuid& tenant) {
+    ++staged;
+    ++staged_by_tenant[tenant];
+  }
 
   void maybe_analyze(pqxx::work& txn) {
     auto total = added + staged;
@@ -1514,7 +1530,7 @@ struct statistics_upkeep {
       return;
     if (counted < 0)
       counted = std::max(0.0, read_count(txn));
-    if (static_cast<double>(total) < counted / 10)
+    if (static_cast<double>(total) < counted / 10 && !a_tenant_doubled())
       return;
     // Unqualified: the model's schema, or a rebuild's copy. The models
     // write as the application's role, which may not analyze the tables
@@ -1522,6 +1538,22 @@ struct statistics_upkeep {
     txn.exec("SELECT larder_analyze('invoices'), larder_analyze('statuses')");
     counted = read_count(txn);
     analyzed = true;
+  }
+
+  /// Whether a tenant has added `min_new` invoices since the last ANALYZE,
+  /// and at least as many as it had added before it.
+  bool a_tenant_doubled() const {
+    for (const auto& [tenant, n] : staged_by_tenant) {
+      auto since = n;
+      if (auto i = added_by_tenant.find(tenant); i != added_by_tenant.end())
+        since += i->second;
+      auto seen = n;
+      if (auto i = seen_by_tenant.find(tenant); i != seen_by_tenant.end())
+        seen += i->second;
+      if (since >= min_new && 2 * since >= seen)
+        return true;
+    }
+    return false;
   }
 
   static double read_count(pqxx::work& txn) {
@@ -1532,16 +1564,23 @@ struct statistics_upkeep {
   }
 
   void committed() {
-    if (analyzed)
+    for (const auto& [tenant, n] : staged_by_tenant) {
+      seen_by_tenant[tenant] += n;
+      added_by_tenant[tenant] += n;
+    }
+    added += staged;
+    if (analyzed) {
       added = 0;
-    else
-      added += staged;
+      added_by_tenant.clear();
+    }
     staged = 0;
+    staged_by_tenant.clear();
     analyzed = false;
   }
 
   void discarded() {
     staged = 0;
+    staged_by_tenant.clear();
     analyzed = false;
     counted = -1; // the analysis, if any, was rolled back
   }
@@ -1568,7 +1607,10 @@ read_model invoices_model(std::shared_ptr<const events::catalog>) {
   m.flush = [buffer, cache, upkeep](pqxx::work& txn) -> std::optional<error> {
     if (buffer->invoices.empty())
       return std::nullopt;
-    auto failed = flush_batch(txn, *buffer, *cache, upkeep->staged);
+    auto failed =
+      flush_batch(txn, *buffer, *cache, [&upkeep](const events::uuid& t) {
+        upkeep->stage(t);
+      });
     buffer->clear();
     if (!failed)
       upkeep->maybe_analyze(txn);
@@ -1579,8 +1621,7 @@ read_model invoices_model(std::shared_ptr<const events::catalog>) {
   m.load_flush = [buffer, cache](pqxx::work& txn) -> std::optional<error> {
     if (buffer->invoices.empty())
       return std::nullopt;
-    std::int64_t added = 0;
-    auto failed = flush_batch(txn, *buffer, *cache, added);
+    auto failed = flush_batch(txn, *buffer, *cache, {});
     buffer->clear();
     return failed;
   };

@@ -264,6 +264,40 @@ TEST_F(invoices_test, the_list_tables_are_analyzed_as_invoices_arrive) {
                pqxx::insufficient_privilege);
 }
 
+// In a large installation a new tenant's first upload is a sliver of the
+// table, yet statistics that know every tenant but it plan its list as if
+// it had one invoice: the model also analyzes once one tenant has added
+// 500 since the last analysis (and then at each doubling).
+TEST_F(invoices_test, a_new_tenants_first_upload_is_analyzed_in_a_large_table) {
+  {
+    pqxx::connection owner{db.owner_url()};
+    pqxx::work txn{owner};
+    for (auto table : {"invoices", "statuses"})
+      txn.exec(std::string{"ALTER TABLE rm_invoices."} + table
+               + " SET (autovacuum_enabled = off)");
+    txn.commit();
+    // What the statistics of an installation with 100,000 invoices say.
+    pqxx::connection super{db.superuser_url()};
+    pqxx::work s{super};
+    s.exec("UPDATE pg_class SET reltuples = 100000"
+           " WHERE oid = 'rm_invoices.invoices'::regclass");
+    s.commit();
+  }
+  for (int i = 0; i < 600; ++i)
+    make(cafe, {});
+  sync();
+  auto counted = read([](auto& txn) {
+    return txn
+      .exec1("SELECT reltuples FROM pg_class"
+             " WHERE oid = 'rm_invoices.invoices'::regclass")[0]
+      .template as<double>();
+  });
+  // Analyzed when the tenant reached 500 (the batch that did may have held
+  // up to all 600); a tenth of 100,000 was far off.
+  EXPECT_GE(counted, 500);
+  EXPECT_LE(counted, 600);
+}
+
 // -- lifecycle
 // ------------------------------------------------------------------
 
