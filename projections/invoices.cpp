@@ -1534,8 +1534,21 @@ struct statistics_upkeep {
       return;
     // Unqualified: the model's schema, or a rebuild's copy. The models
     // write as the application's role, which may not analyze the tables
-    // itself (schema/013_read_model_statistics.sql).
-    txn.exec("SELECT larder_analyze('invoices'), larder_analyze('statuses')");
+    // itself (schema/013_read_model_statistics.sql). A vacuum of either
+    // table holds the lock ANALYZE needs, an anti-wraparound one for as
+    // long as it runs: rather than hold the model behind it, the batch
+    // goes on without, and a later one analyzes.
+    try {
+      pqxx::subtransaction sub{txn, "analyze"};
+      sub.exec("SET LOCAL lock_timeout = '100ms'");
+      sub.exec("SELECT larder_analyze('invoices'), larder_analyze('statuses')");
+      sub.exec("SET LOCAL lock_timeout = DEFAULT");
+      sub.commit();
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() != "55P03") // lock_not_available
+        throw;
+      return;
+    }
     counted = read_count(txn);
     analyzed = true;
   }

@@ -281,8 +281,12 @@ TEST_F(projection_actor_test,
        gathers_the_commits_of_a_busy_moment_into_one_batch) {
   auto opts = quick();
   opts.min_batch_interval = 3s;
-  // A poll is a batch too: none during the test.
-  opts.poll_interval = 60s;
+  // A poll reads no sooner than `min_batch_interval` after the last read,
+  // so it cannot split the batch below. It also bounds the timer of looks
+  // while the fence is held back, and the test cluster is shared by every
+  // test binary: another's transaction held this one's commit back once,
+  // and at 60 s the doubled timer let the first batch come 20 s late.
+  opts.poll_interval = 2s;
   auto p = spawn(projections::directory_model(), opts);
   wait_until(p, [](const projection_status& s) {
     return s.caught_up;
