@@ -173,6 +173,27 @@ class invoices_test : public ::testing::Test {
     });
   }
 
+  /// Autovacuum off for the list's tables: only the model analyzes them.
+  void autovacuum_off() {
+    pqxx::connection owner{db.owner_url()};
+    pqxx::work txn{owner};
+    for (auto table : {"invoices", "statuses"})
+      txn.exec(std::string{"ALTER TABLE rm_invoices."} + table
+               + " SET (autovacuum_enabled = off)");
+    txn.commit();
+  }
+
+  /// The rows the planner's statistics of `table` counted (-1: none yet).
+  double counted(const char* table) {
+    return read([&](auto& txn) {
+      return txn
+        .exec1(std::string{"SELECT reltuples FROM pg_class WHERE oid = "
+                           "'rm_invoices."}
+               + table + "'::regclass")[0]
+        .template as<double>();
+    });
+  }
+
   /// A new invoice of `tenant` through `evs` after its DocumentReceived.
   uuid make(const uuid& tenant, std::vector<invoice_event> evs,
             document_source source = document_source::upload) {
@@ -210,23 +231,7 @@ class invoices_test : public ::testing::Test {
 // it has added enough invoices since it last did; autovacuum is off for
 // them here, so nothing else can have.
 TEST_F(invoices_test, the_list_tables_are_analyzed_as_invoices_arrive) {
-  {
-    pqxx::connection owner{db.owner_url()};
-    pqxx::work txn{owner};
-    for (auto table : {"invoices", "statuses"})
-      txn.exec(std::string{"ALTER TABLE rm_invoices."} + table
-               + " SET (autovacuum_enabled = off)");
-    txn.commit();
-  }
-  auto counted = [&](const char* table) {
-    return read([&](auto& txn) {
-      return txn
-        .exec1(std::string{"SELECT reltuples FROM pg_class WHERE oid = "
-                           "'rm_invoices."}
-               + table + "'::regclass")[0]
-        .template as<double>();
-    });
-  };
+  autovacuum_off();
   // The rows the planner expects for the tenant's processing invoices.
   auto expected_rows = [&] {
     return read([&](auto& txn) {
@@ -273,13 +278,8 @@ TEST_F(invoices_test, the_list_tables_are_analyzed_as_invoices_arrive) {
 // it had one invoice: the model also analyzes once one tenant has added
 // 500 since the last analysis (and then at each doubling).
 TEST_F(invoices_test, a_new_tenants_first_upload_is_analyzed_in_a_large_table) {
+  autovacuum_off();
   {
-    pqxx::connection owner{db.owner_url()};
-    pqxx::work txn{owner};
-    for (auto table : {"invoices", "statuses"})
-      txn.exec(std::string{"ALTER TABLE rm_invoices."} + table
-               + " SET (autovacuum_enabled = off)");
-    txn.commit();
     // What the statistics of an installation with 100,000 invoices say.
     pqxx::connection super{db.superuser_url()};
     pqxx::work s{super};
@@ -290,38 +290,17 @@ TEST_F(invoices_test, a_new_tenants_first_upload_is_analyzed_in_a_large_table) {
   for (int i = 0; i < 600; ++i)
     make(cafe, {});
   sync();
-  auto counted = read([](auto& txn) {
-    return txn
-      .exec1("SELECT reltuples FROM pg_class"
-             " WHERE oid = 'rm_invoices.invoices'::regclass")[0]
-      .template as<double>();
-  });
   // Analyzed when the tenant reached 500 (the batch that did may have held
   // up to all 600); a tenth of 100,000 was far off.
-  EXPECT_GE(counted, 500);
-  EXPECT_LE(counted, 600);
+  EXPECT_GE(counted("invoices"), 500);
+  EXPECT_LE(counted("invoices"), 600);
 }
 
 // A vacuum holds the lock ANALYZE takes (an anti-wraparound one for as
 // long as it runs): the model goes on without analyzing, and analyzes in a
 // later batch.
 TEST_F(invoices_test, a_vacuum_holding_the_tables_delays_the_analysis_only) {
-  {
-    pqxx::connection owner{db.owner_url()};
-    pqxx::work txn{owner};
-    for (auto table : {"invoices", "statuses"})
-      txn.exec(std::string{"ALTER TABLE rm_invoices."} + table
-               + " SET (autovacuum_enabled = off)");
-    txn.commit();
-  }
-  auto counted = [&] {
-    return read([](auto& txn) {
-      return txn
-        .exec1("SELECT reltuples FROM pg_class"
-               " WHERE oid = 'rm_invoices.invoices'::regclass")[0]
-        .template as<double>();
-    });
-  };
+  autovacuum_off();
   {
     // The lock a vacuum or an analysis holds.
     pqxx::connection owner{db.owner_url()};
@@ -332,11 +311,11 @@ TEST_F(invoices_test, a_vacuum_holding_the_tables_delays_the_analysis_only) {
       make(bistro, {});
     sync();
     EXPECT_EQ(total(bistro), 600) << "the model went on";
-    EXPECT_LT(counted(), 1);
+    EXPECT_LT(counted("invoices"), 1);
   }
   make(bistro, {});
   sync();
-  EXPECT_EQ(counted(), 601);
+  EXPECT_EQ(counted("invoices"), 601);
 }
 
 // -- lifecycle
