@@ -1487,50 +1487,38 @@ std::optional<display_status> display_status_of(domain::invoice_status status,
 
 // -- the model ----------------------------------------------------------------
 
-/// Keeps the planner's statistics of the list's tables up to date as
-/// invoices arrive. Planned with statistics from before a tenant's
-/// invoices came in (autovacuum analyzes a table only after it grew by a
-/// tenth, and not before its next round, up to a minute later), a list
-/// filtered by status and sorted by a key most of them lack took each
-/// side of its join for one row and joined them by comparing every pair:
-/// 10,000 invoices just uploaded took 12 s to list by total (the browser
-/// test saw the request time out). So the model analyzes `invoices` and
-/// `statuses` itself (80-130 ms for 10,000 invoices), in the batch after
-/// which, since it last did, it has added `min_new` invoices and either
-/// a tenth of those the statistics counted then, or half of all it has
-/// added for one tenant: in a large installation whose statistics know
-/// every tenant but a new one, that tenant's first uploads are a sliver
-/// of the table, and analyzed at 500, 1,000, 2,000… of them.
+/// Keeps the planner's statistics of the list's tables up to date as a
+/// tenant's invoices arrive. Planned with statistics from before they came
+/// in (autovacuum analyzes a table only after it grew by a tenth, and not
+/// before its next round, up to a minute later; in a large installation a
+/// new tenant's upload may never be a tenth), a list filtered by status and
+/// sorted by a key most of them lack took each side of its join for one row
+/// and joined them by comparing every pair: 10,000 invoices just uploaded
+/// took 12 s to list by total (the browser test saw the request time out).
+/// So the model analyzes `invoices` and `statuses` itself (80-130 ms for
+/// 10,000 invoices) in the batch after which one tenant has added
+/// `min_new` invoices since the last analysis, and at least as many as it
+/// had added before: at 500, 1,000, 2,000… of a tenant's invoices. Many
+/// tenants adding a few each are left to autovacuum: misjudged, a few
+/// hundred rows cost little.
 struct statistics_upkeep {
   using uuid = events::uuid;
   static constexpr std::int64_t min_new = 500;
 
-  /// Invoices added since the last ANALYZE, by committed batches and by
-  /// the batch in flight, and per tenant.
-  std::int64_t added = 0;
-  std::int64_t staged = 0;
-  std::map<uuid, std::int64_t> added_by_tenant;
-  std::map<uuid, std::int64_t> staged_by_tenant;
-  /// All a tenant's invoices this model has added since it started.
-  std::map<uuid, std::int64_t> seen_by_tenant;
-  /// Rows the statistics counted after the last ANALYZE; unknown (-1)
-  /// until the first batch reads them from the catalog.
-  double counted = -1;
+  /// Per tenant: invoices added since the last analysis by committed
+  /// batches, by the batch in flight, and all since the model started.
+  std::map<uuid, std::int64_t> since_analysis;
+  std::map<uuid, std::int64_t> staged;
+  std::map<uuid, std::int64_t> seen;
   /// Whether the batch in flight analyzed.
   bool analyzed = false;
 
   void stage(const uuid& tenant) {
-    ++staged;
-    ++staged_by_tenant[tenant];
+    ++staged[tenant];
   }
 
   void maybe_analyze(pqxx::work& txn) {
-    auto total = added + staged;
-    if (total < min_new)
-      return;
-    if (counted < 0)
-      counted = std::max(0.0, read_count(txn));
-    if (static_cast<double>(total) < counted / 10 && !a_tenant_doubled())
+    if (!a_tenant_doubled())
       return;
     // Unqualified: the model's schema, or a rebuild's copy. The models
     // write as the application's role, which may not analyze the tables
@@ -1549,53 +1537,36 @@ struct statistics_upkeep {
         throw;
       return;
     }
-    counted = read_count(txn);
     analyzed = true;
   }
 
-  /// Whether a tenant has added `min_new` invoices since the last ANALYZE,
-  /// and at least as many as it had added before it.
   bool a_tenant_doubled() const {
-    for (const auto& [tenant, n] : staged_by_tenant) {
-      auto since = n;
-      if (auto i = added_by_tenant.find(tenant); i != added_by_tenant.end())
-        since += i->second;
-      auto seen = n;
-      if (auto i = seen_by_tenant.find(tenant); i != seen_by_tenant.end())
-        seen += i->second;
-      if (since >= min_new && 2 * since >= seen)
+    auto of = [](const std::map<uuid, std::int64_t>& m, const uuid& t) {
+      auto i = m.find(t);
+      return i == m.end() ? std::int64_t{0} : i->second;
+    };
+    for (const auto& [tenant, n] : staged) {
+      auto since = n + of(since_analysis, tenant);
+      if (since >= min_new && 2 * since >= n + of(seen, tenant))
         return true;
     }
     return false;
   }
 
-  static double read_count(pqxx::work& txn) {
-    return txn
-      .exec1("SELECT reltuples FROM pg_class"
-             " WHERE oid = 'invoices'::regclass")[0]
-      .as<double>();
-  }
-
   void committed() {
-    for (const auto& [tenant, n] : staged_by_tenant) {
-      seen_by_tenant[tenant] += n;
-      added_by_tenant[tenant] += n;
+    for (const auto& [tenant, n] : staged) {
+      seen[tenant] += n;
+      since_analysis[tenant] += n;
     }
-    added += staged;
-    if (analyzed) {
-      added = 0;
-      added_by_tenant.clear();
-    }
-    staged = 0;
-    staged_by_tenant.clear();
+    if (analyzed)
+      since_analysis.clear();
+    staged.clear();
     analyzed = false;
   }
 
   void discarded() {
-    staged = 0;
-    staged_by_tenant.clear();
+    staged.clear();
     analyzed = false;
-    counted = -1; // the analysis, if any, was rolled back
   }
 };
 
@@ -1630,7 +1601,7 @@ read_model invoices_model(std::shared_ptr<const events::catalog>) {
     return failed;
   };
   // A rebuild analyzes its copy once, when it is loaded (VACUUM ANALYZE
-  // before the swap), rather than at every tenth of its growth.
+  // before the swap), rather than as each tenant doubles.
   m.load_flush = [buffer, cache](pqxx::work& txn) -> std::optional<error> {
     if (buffer->invoices.empty())
       return std::nullopt;
