@@ -159,6 +159,7 @@ hmac_key::hmac_key(std::string_view key) : empty_{key.empty()} {
     inner_pad_[i] = static_cast<char>(block[i] ^ 0x36);
     outer_pad_[i] = static_cast<char>(block[i] ^ 0x5c);
   }
+  OPENSSL_cleanse(block.data(), block.size());
 }
 
 std::string hmac_key::sign(std::string_view data) const {
