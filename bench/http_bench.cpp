@@ -20,7 +20,6 @@
 // so on 2 cores the client takes a share of the CPU from either server alike.
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -201,17 +200,6 @@ double to_ms(double value, const std::string& unit) {
   return value;
 }
 
-/// The CPU of this process's reaped children: wrk's, once pclose has
-/// waited for it (and the shell's that ran it).
-double children_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_CHILDREN, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 wrk_result run_wrk(const std::string& url, const std::string& script = "",
                    int connections = read_connections) {
   auto cmd = "wrk -t1 -c" + std::to_string(connections) + " -d"
@@ -220,7 +208,8 @@ wrk_result run_wrk(const std::string& url, const std::string& script = "",
   wrk_result r;
   auto larder_before = bench::self_cpu_seconds();
   auto postgres_before = bench::postgres_cpu_seconds();
-  auto client_before = children_cpu_seconds();
+  // wrk's (and its shell's), counted once pclose has waited for it.
+  auto client_before = bench::children_cpu_seconds();
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe)
     throw std::runtime_error("cannot run wrk");
@@ -231,7 +220,7 @@ wrk_result run_wrk(const std::string& url, const std::string& script = "",
     throw std::runtime_error("wrk failed:\n" + r.raw);
   auto larder_cpu = bench::self_cpu_seconds() - larder_before;
   auto postgres_cpu = bench::postgres_cpu_seconds() - postgres_before;
-  auto client_cpu = children_cpu_seconds() - client_before;
+  auto client_cpu = bench::children_cpu_seconds() - client_before;
   std::smatch m;
   if (std::regex_search(r.raw, m, std::regex(R"((\d+) requests in)"))) {
     auto answered = std::stod(m[1]);

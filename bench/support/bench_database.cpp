@@ -119,13 +119,25 @@ double current_rss_mib() {
 
 namespace larder::bench {
 
-double self_cpu_seconds() {
+namespace {
+
+double cpu_seconds(int who) {
   rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
+  getrusage(who, &usage);
   auto seconds = [](const timeval& t) {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+} // namespace
+
+double self_cpu_seconds() {
+  return cpu_seconds(RUSAGE_SELF);
+}
+
+double children_cpu_seconds() {
+  return cpu_seconds(RUSAGE_CHILDREN);
 }
 
 double postgres_cpu_seconds() {

@@ -55,6 +55,10 @@ double current_rss_mib();
 /// CPU seconds (user + system) this process has used so far.
 double self_cpu_seconds();
 
+/// CPU seconds (user + system) of this process's children that it has
+/// waited for (a client it ran to its end, such as wrk).
+double children_cpu_seconds();
+
 /// CPU seconds used so far by every process named `postgres` (the cluster's
 /// backends and helpers), counting backends that have exited through the
 /// postmaster's reaped-children times.
