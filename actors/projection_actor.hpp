@@ -47,8 +47,8 @@ using projection_actor = caf::typed_actor<
 
 struct projection_options {
   /// Events per read of the tail, and per batch of a model reading on by
-  /// itself: what `min_batch_interval` gathers at 10,000 commands/s.
-  std::size_t batch_size = 2000;
+  /// itself.
+  std::size_t batch_size = projections::projection_runner::default_batch;
   /// How long to wait for a NOTIFY before looking at the log anyway: events
   /// a long transaction held behind the fence come with no notification.
   std::chrono::milliseconds poll_interval{1000};
@@ -58,11 +58,9 @@ struct projection_options {
   /// transaction and a checkpoint lock whatever it carries: at 4,000
   /// commands/s the models that skip approvals and payments ran 40 batches
   /// a second each. Waiting out the rest of this interval gathers commits
-  /// into at most 5 slices a second. A tail idle for longer reads at once,
-  /// so a lone command is seen as soon as before. At 50 ms (20 slices a
-  /// second), the models' share of PostgreSQL's CPU in `./dev bench http`
-  /// was about 13 us per command more (decision 0012).
-  std::chrono::milliseconds min_batch_interval{200};
+  /// into at most 20 slices a second. A tail idle for longer reads at once,
+  /// so a lone command is seen as soon as before.
+  std::chrono::milliseconds min_batch_interval{50};
   /// The first look again at events the fence held back at the end of a
   /// run (behind an older transaction still running): their notification
   /// came already. Doubled while looks pass nothing, up to `poll_interval`;
