@@ -485,7 +485,7 @@ int main() {
           << "end\n"
           << "local threads = {}\n"
           << "function setup(thread) table.insert(threads, thread) end\n"
-          << "function done(summary, latency, requests)\n"
+          << "function done(summary, latency, counts)\n"
           << "  local sent = 0\n"
           << "  for _, t in ipairs(threads) do sent = sent + t:get(\"i\") end\n"
           << "  io.write(\"commands sent: \" .. sent .. \"\\n\")\n"
