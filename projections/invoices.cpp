@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
-#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <variant>
@@ -1351,142 +1350,6 @@ class word_changes {
   std::map<std::pair<events::uuid, std::string>, std::int64_t> deltas_;
 };
 
-std::optional<error>
-flush_batch(pqxx::work& txn, batch_buffer& buffer, record_cache& cache,
-            const std::function<void(const events::uuid&)>& added) {
-  batch_tallies tallies;
-  auto done = evolve_batch(txn, buffer, cache, tallies);
-  if (!done)
-    return done.error();
-  if (added)
-    for (const auto& w : *done)
-      if (!w.stored && w.record.invoice.status != invoice_status::deleted)
-        added(w.record.invoice.tenant_id);
-  // Every stored invoice's status row is replaced; its document row and
-  // lines only when the batch changed them.
-  array_columns stored(1), documents_gone(1), lines_gone(1);
-  std::map<events::uuid, working*> keeping_lines;
-  bool any_row = false, any_document = false, any_line = false;
-  for (auto& w : *done) {
-    auto id = w.record.invoice.invoice_id.to_string();
-    bool deleted = w.record.invoice.status == invoice_status::deleted;
-    bool rewritten = w.rewritten =
-      !deleted
-      && (!w.stored || w.lines_changed
-          || (w.loaded_document
-              && document_fields(w.record) != *w.loaded_document));
-    if (w.stored) {
-      stored.add({id});
-      if (deleted || rewritten)
-        documents_gone.add({id});
-      if (w.lines_changed || deleted)
-        lines_gone.add({id});
-      else if (rewritten)
-        keeping_lines.emplace(w.record.invoice.invoice_id, &w);
-    }
-    any_row = any_row || !deleted;
-    any_document = any_document || rewritten;
-    any_line =
-      any_line
-      || (!deleted && w.lines_changed && !w.record.invoice.lines.empty());
-  }
-  load_lines(txn, keeping_lines);
-  word_changes words;
-  if (!stored.empty())
-    txn.exec_params(delete_statuses_sql, stored[0]);
-  if (!documents_gone.empty())
-    for (const auto& row :
-         txn.exec_params(delete_documents_sql, documents_gone[0])) {
-      std::string_view lexeme{row[1].c_str(), row[1].size()};
-      if (lexeme.size() > lexeme_tag_bytes)
-        words.add(*events::uuid::parse(row[0].c_str()),
-                  lexeme.substr(lexeme_tag_bytes), -1);
-    }
-  if (!lines_gone.empty())
-    txn.exec_params(delete_lines_sql, lines_gone[0]);
-  if (any_row) {
-    pqxx::stream_to out{txn, "statuses", status_columns};
-    for (const auto& w : *done)
-      if (w.record.invoice.status != invoice_status::deleted)
-        copy_status(out, w.record);
-    out.complete();
-  }
-  if (any_document) {
-    pqxx::stream_to out{txn, "invoices", document_columns};
-    for (const auto& w : *done) {
-      if (!w.rewritten)
-        continue;
-      const auto& s = w.record.invoice;
-      auto vocabulary = document_words(s.fields, s.lines);
-      copy_document(out, w.record, vocabulary);
-      for (const auto& word : vocabulary)
-        words.add(s.tenant_id, word, 1);
-    }
-    out.complete();
-  }
-  if (any_line) {
-    pqxx::stream_to out{txn, "lines", line_columns};
-    for (const auto& w : *done)
-      if (w.record.invoice.status != invoice_status::deleted && w.lines_changed)
-        copy_lines(out, w.record);
-    out.complete();
-  }
-  write_tallies(txn, tallies);
-  words.write(txn);
-  for (auto& w : *done)
-    if (w.record.invoice.status != invoice_status::deleted) {
-      auto id = w.record.invoice.invoice_id;
-      auto version = w.record.version;
-      w.record.invoice.lines.clear();
-      cache.stage(id, version, std::move(w.record));
-    }
-  return std::nullopt;
-}
-
-} // namespace
-
-// -- display status -----------------------------------------------------------
-
-std::string_view to_string(display_status status) noexcept {
-  switch (status) {
-    case display_status::processing: return "processing";
-    case display_status::awaiting_approval: return "awaiting_approval";
-    case display_status::approved_unpaid: return "approved_unpaid";
-    case display_status::approved_paid: return "approved_paid";
-    case display_status::rejected: return "rejected";
-    case display_status::failed: return "failed";
-    case display_status::not_an_invoice: return "not_an_invoice";
-  }
-  return "processing";
-}
-
-std::optional<display_status> parse_display_status(std::string_view text) {
-  for (auto s : all_display_statuses)
-    if (to_string(s) == text)
-      return s;
-  return std::nullopt;
-}
-
-std::optional<display_status> display_status_of(domain::invoice_status status,
-                                                bool paid) noexcept {
-  switch (status) {
-    case invoice_status::received:
-    case invoice_status::extracting: return display_status::processing;
-    case invoice_status::awaiting_approval:
-      return display_status::awaiting_approval;
-    case invoice_status::approved:
-      return paid ? display_status::approved_paid
-                  : display_status::approved_unpaid;
-    case invoice_status::rejected: return display_status::rejected;
-    case invoice_status::failed: return display_status::failed;
-    case invoice_status::not_an_invoice: return display_status::not_an_invoice;
-    case invoice_status::deleted: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-// -- the model ----------------------------------------------------------------
-
 /// Keeps the planner's statistics of the list's tables up to date as a
 /// tenant's invoices arrive. Planned with statistics from before they came
 /// in (autovacuum analyzes a table only after it grew by a tenth, and not
@@ -1570,6 +1433,158 @@ struct statistics_upkeep {
   }
 };
 
+/// Writes the batch; counts the invoices it added with `upkeep`, when
+/// given (a rebuild's load has none).
+std::optional<error> flush_batch(pqxx::work& txn, batch_buffer& buffer,
+                                 record_cache& cache,
+                                 statistics_upkeep* upkeep) {
+  batch_tallies tallies;
+  auto done = evolve_batch(txn, buffer, cache, tallies);
+  if (!done)
+    return done.error();
+  if (upkeep)
+    for (const auto& w : *done)
+      if (!w.stored && w.record.invoice.status != invoice_status::deleted)
+        upkeep->stage(w.record.invoice.tenant_id);
+  // Every stored invoice's status row is replaced; its document row and
+  // lines only when the batch changed them.
+  array_columns stored(1), documents_gone(1), lines_gone(1);
+  std::map<events::uuid, working*> keeping_lines;
+  bool any_row = false, any_document = false, any_line = false;
+  for (auto& w : *done) {
+    auto id = w.record.invoice.invoice_id.to_string();
+    bool deleted = w.record.invoice.status == invoice_status::deleted;
+    bool rewritten = w.rewritten =
+      !deleted
+      && (!w.stored || w.lines_changed
+          || (w.loaded_document
+              && document_fields(w.record) != *w.loaded_document));
+    if (w.stored) {
+      stored.add({id});
+      if (deleted || rewritten)
+        documents_gone.add({id});
+      if (w.lines_changed || deleted)
+        lines_gone.add({id});
+      else if (rewritten)
+        keeping_lines.emplace(w.record.invoice.invoice_id, &w);
+    }
+    any_row = any_row || !deleted;
+    any_document = any_document || rewritten;
+    any_line =
+      any_line
+      || (!deleted && w.lines_changed && !w.record.invoice.lines.empty());
+  }
+  load_lines(txn, keeping_lines);
+  word_changes words;
+  if (!stored.empty())
+    txn.exec_params(delete_statuses_sql, stored[0]);
+  if (!documents_gone.empty())
+    for (const auto& row :
+         txn.exec_params(delete_documents_sql, documents_gone[0])) {
+      std::string_view lexeme{row[1].c_str(), row[1].size()};
+      if (lexeme.size() > lexeme_tag_bytes)
+        words.add(*events::uuid::parse(row[0].c_str()),
+                  lexeme.substr(lexeme_tag_bytes), -1);
+    }
+  if (!lines_gone.empty())
+    txn.exec_params(delete_lines_sql, lines_gone[0]);
+  if (any_row) {
+    pqxx::stream_to out{txn, "statuses", status_columns};
+    for (const auto& w : *done)
+      if (w.record.invoice.status != invoice_status::deleted)
+        copy_status(out, w.record);
+    out.complete();
+  }
+  if (any_document) {
+    pqxx::stream_to out{txn, "invoices", document_columns};
+    for (const auto& w : *done) {
+      if (!w.rewritten)
+        continue;
+      const auto& s = w.record.invoice;
+      auto vocabulary = document_words(s.fields, s.lines);
+      copy_document(out, w.record, vocabulary);
+      for (const auto& word : vocabulary)
+        words.add(s.tenant_id, word, 1);
+    }
+    out.complete();
+  }
+  if (any_line) {
+    pqxx::stream_to out{txn, "lines", line_columns};
+    for (const auto& w : *done)
+      if (w.record.invoice.status != invoice_status::deleted && w.lines_changed)
+        copy_lines(out, w.record);
+    out.complete();
+  }
+  write_tallies(txn, tallies);
+  words.write(txn);
+  for (auto& w : *done)
+    if (w.record.invoice.status != invoice_status::deleted) {
+      auto id = w.record.invoice.invoice_id;
+      auto version = w.record.version;
+      w.record.invoice.lines.clear();
+      cache.stage(id, version, std::move(w.record));
+    }
+  return std::nullopt;
+}
+
+/// The model's flush, and a rebuild's load flush (without `upkeep`: the
+/// rebuild analyzes its copy once, with VACUUM ANALYZE before the swap).
+std::optional<error> flush_buffered(pqxx::work& txn, batch_buffer& buffer,
+                                    record_cache& cache,
+                                    statistics_upkeep* upkeep) {
+  if (buffer.invoices.empty())
+    return std::nullopt;
+  auto failed = flush_batch(txn, buffer, cache, upkeep);
+  buffer.clear();
+  if (!failed && upkeep)
+    upkeep->maybe_analyze(txn);
+  return failed;
+}
+
+} // namespace
+
+// -- display status -----------------------------------------------------------
+
+std::string_view to_string(display_status status) noexcept {
+  switch (status) {
+    case display_status::processing: return "processing";
+    case display_status::awaiting_approval: return "awaiting_approval";
+    case display_status::approved_unpaid: return "approved_unpaid";
+    case display_status::approved_paid: return "approved_paid";
+    case display_status::rejected: return "rejected";
+    case display_status::failed: return "failed";
+    case display_status::not_an_invoice: return "not_an_invoice";
+  }
+  return "processing";
+}
+
+std::optional<display_status> parse_display_status(std::string_view text) {
+  for (auto s : all_display_statuses)
+    if (to_string(s) == text)
+      return s;
+  return std::nullopt;
+}
+
+std::optional<display_status> display_status_of(domain::invoice_status status,
+                                                bool paid) noexcept {
+  switch (status) {
+    case invoice_status::received:
+    case invoice_status::extracting: return display_status::processing;
+    case invoice_status::awaiting_approval:
+      return display_status::awaiting_approval;
+    case invoice_status::approved:
+      return paid ? display_status::approved_paid
+                  : display_status::approved_unpaid;
+    case invoice_status::rejected: return display_status::rejected;
+    case invoice_status::failed: return display_status::failed;
+    case invoice_status::not_an_invoice: return display_status::not_an_invoice;
+    case invoice_status::deleted: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// -- the model ----------------------------------------------------------------
+
 read_model invoices_model(std::shared_ptr<const events::catalog>) {
   auto buffer = std::make_shared<batch_buffer>();
   auto cache = std::make_shared<record_cache>();
@@ -1588,26 +1603,11 @@ read_model invoices_model(std::shared_ptr<const events::catalog>) {
   m.apply = [buffer](pqxx::work&, const events::recorded_event& ev) {
     return buffer_event(*buffer, ev);
   };
-  m.flush = [buffer, cache, upkeep](pqxx::work& txn) -> std::optional<error> {
-    if (buffer->invoices.empty())
-      return std::nullopt;
-    auto failed =
-      flush_batch(txn, *buffer, *cache, [&upkeep](const events::uuid& t) {
-        upkeep->stage(t);
-      });
-    buffer->clear();
-    if (!failed)
-      upkeep->maybe_analyze(txn);
-    return failed;
+  m.flush = [buffer, cache, upkeep](pqxx::work& txn) {
+    return flush_buffered(txn, *buffer, *cache, upkeep.get());
   };
-  // A rebuild analyzes its copy once, when it is loaded (VACUUM ANALYZE
-  // before the swap), rather than as each tenant doubles.
-  m.load_flush = [buffer, cache](pqxx::work& txn) -> std::optional<error> {
-    if (buffer->invoices.empty())
-      return std::nullopt;
-    auto failed = flush_batch(txn, *buffer, *cache, {});
-    buffer->clear();
-    return failed;
+  m.load_flush = [buffer, cache](pqxx::work& txn) {
+    return flush_buffered(txn, *buffer, *cache, nullptr);
   };
   m.discard = [buffer, cache, upkeep] {
     buffer->clear();
