@@ -487,6 +487,8 @@ try {
         return m.startTime;
       });
     };
+    // Each list timing's budget; see the report at the end.
+    const budgetMs = 500;
     // A step over budget prints the API requests it made, each with its
     // status and how long the server took: one sort by total once took 9 s
     // in a full run and could not be told apart from a stalled machine.
@@ -508,7 +510,7 @@ try {
         const b = performance.getEntriesByName("larder:invoices-rendered").at(-1);
         return b.startTime - a.startTime;
       });
-      if (ms >= 500)
+      if (ms >= budgetMs)
         for (const r of requests) {
           const t = r.timing();
           const status = (await r.response().catch(() => null))?.status() ?? r.failure()?.errorText;
@@ -539,12 +541,12 @@ try {
       `with ${perfCount} invoices: first render ${numbers.list_first_render_ms} ms (median of ${firsts.join(", ")}), status filter ${numbers.filter_status_ms} ms, ` +
         `sort by total ${numbers.filter_sort_total_ms} ms, search ${numbers.filter_search_ms} ms`,
     );
-    // The budget is 500 ms each. On a loaded 2-core CI machine the first
+    // The budget is `budgetMs` each. On a loaded 2-core CI machine the first
     // render (which includes loading the app) can pass it; it is reported
     // always, and fails the run only with E2E_STRICT_PERF=1.
-    const over = Object.entries(numbers).filter(([k, v]) => k.endsWith("_ms") && v >= 500);
-    for (const [k, v] of over) console.warn(`[e2e] OVER BUDGET: ${k} = ${v} ms (budget 500 ms)`);
-    if (process.env.E2E_STRICT_PERF === "1") assert.deepEqual(over, [], "list timings over 500 ms");
+    const over = Object.entries(numbers).filter(([k, v]) => k.endsWith("_ms") && v >= budgetMs);
+    for (const [k, v] of over) console.warn(`[e2e] OVER BUDGET: ${k} = ${v} ms (budget ${budgetMs} ms)`);
+    if (process.env.E2E_STRICT_PERF === "1") assert.deepEqual(over, [], `list timings over ${budgetMs} ms`);
   }
   writeFileSync(join(artifacts, "numbers.json"), JSON.stringify(numbers, null, 2) + "\n");
   log("passed; screenshots in", artifacts);
