@@ -187,6 +187,8 @@ struct wrk_result {
   double postgres_cpu_us = 0;
   /// wrk's, which takes its share of the same two cores.
   double client_cpu_us = 0;
+  /// Commands: appends per group commit of the store writer.
+  double appends_per_commit = 0;
   std::string raw;
 };
 
@@ -253,17 +255,30 @@ wrk_result run_wrk(const std::string& url, const std::string& script = "",
   return r;
 }
 
-/// The answers to the two command routes so far, by status, as larder
-/// counted them (its /metrics).
-std::map<int, long> command_statuses(const std::string& base) {
+/// What larder's /metrics counted so far: the answers to the two command
+/// routes by status, and the store writer's appends and group commits.
+struct command_counters {
+  std::map<int, long> by_status;
+  long appends = 0;
+  long commits = 0;
+};
+
+command_counters count_commands(const std::string& base) {
   static const std::regex line{
     R"re(larder_http_requests_total\{route="POST /api/invoices/\{id\}/(?:un)?paid",status="(\d+)"\} (\d+))re"};
+  static const std::regex appends{R"(\nlarder_store_appends_total (\d+))"};
+  static const std::regex commits{R"(\nlarder_store_batches_total (\d+))"};
   auto text = fetch("GET", base + "/metrics").body;
-  std::map<int, long> by_status;
+  command_counters out;
   for (std::sregex_iterator it{text.begin(), text.end(), line}, end; it != end;
        ++it)
-    by_status[std::stoi((*it)[1])] += std::stol((*it)[2]);
-  return by_status;
+    out.by_status[std::stoi((*it)[1])] += std::stol((*it)[2]);
+  std::smatch m;
+  if (std::regex_search(text, m, appends))
+    out.appends = std::stol(m[1]);
+  if (std::regex_search(text, m, commits))
+    out.commits = std::stol(m[1]);
+  return out;
 }
 
 // -- nginx --------------------------------------------------------------------
@@ -336,9 +351,14 @@ void print_row(const char* name, const wrk_result& r, double baseline) {
               r.p99_ms, baseline > 0 ? r.requests_per_s / baseline : 1.0,
               notes.c_str());
   if (baseline > 0)
-    std::printf("  %-34s CPU per request: larder %.0f us, PostgreSQL %.0f us, "
-                "wrk %.0f us\n",
-                "", r.larder_cpu_us, r.postgres_cpu_us, r.client_cpu_us);
+    std::printf(
+      "  %-34s CPU per request: larder %.0f us, PostgreSQL %.0f us, "
+      "wrk %.0f us%s\n",
+      "", r.larder_cpu_us, r.postgres_cpu_us, r.client_cpu_us,
+      r.appends_per_commit > 0
+        ? (", " + bench::grouped(r.appends_per_commit) + " appends per commit")
+            .c_str()
+        : "");
 }
 
 } // namespace
@@ -457,7 +477,7 @@ int main() {
       // calls request() for every request. For the same reason there is
       // no response(): with one, wrk copies every answer's headers and
       // body into Lua. What the server answered is counted from its own
-      // /metrics instead (command_statuses).
+      // /metrics instead (count_commands).
       // Before the run, wrk calls request() once to check the script
       // (script_verify_request) and never sends what it returns: i starts
       // one early, so that call takes a command that is not due, and no
@@ -506,15 +526,20 @@ int main() {
     auto tenant_get = run_wrk(base + "/api/tenant", get_script.string());
     auto run_commands = [&, first = 0LL](int connections) mutable {
       setenv("LARDER_BENCH_FIRST", std::to_string(first).c_str(), 1);
-      auto before = command_statuses(base);
+      auto before = count_commands(base);
       auto r = run_wrk(base + "/", script.string(), connections);
       first = r.sent;
       // A command that overtook its predecessor on the same invoice (mark
       // unpaid before mark paid was answered) is refused with 422: counted
       // apart, since it is the client's race, not a failure. Any other
       // refusal is an error, and its status is shown.
-      for (auto [status, n] : command_statuses(base)) {
-        n -= before[status];
+      auto after = count_commands(base);
+      if (after.commits > before.commits)
+        r.appends_per_commit =
+          static_cast<double>(after.appends - before.appends)
+          / static_cast<double>(after.commits - before.commits);
+      for (auto [status, n] : after.by_status) {
+        n -= before.by_status[status];
         if (status == 422) {
           r.overtaken = n;
           r.errors -= n;
