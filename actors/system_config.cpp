@@ -17,6 +17,11 @@ system_config::system_config() {
   set("work-stealing.aggressive-poll-attempts", size_t{20});
   set("work-stealing.moderate-poll-attempts", size_t{0});
   set("work-stealing.relaxed-sleep-duration", caf::timespan{500'000});
+  // A connection's socket is read once per readiness, not until it is
+  // empty: a request (at most 8 KiB per read, http/server.cpp) comes in one
+  // read, and the second found nothing (EAGAIN), a system call per request
+  // for nothing. epoll reports a socket with more to read again.
+  set("middleman.max-consecutive-reads", size_t{1});
   // Quiet the CAF logger's console; larder logs through spdlog.
   set("logger.console-verbosity", caf::atom("quiet"));
 }
