@@ -462,6 +462,53 @@ TEST_F(http_edge, pipelined_requests_are_answered_in_order) {
   }
 }
 
+// The broker sends a small answer straight to the socket and leaves what the
+// socket does not take to CAF: an answer larger than the socket's buffers,
+// sent while the client reads nothing, must still arrive whole, and the
+// answers pipelined behind it must follow it, in order, not overtake it.
+TEST_F(http_edge,
+       an_answer_larger_than_the_socket_takes_arrives_whole_and_first) {
+  auto root = std::filesystem::temp_directory_path() / ("big-" + db_.name());
+  std::filesystem::create_directories(root / "assets");
+  std::ofstream(root / "index.html") << "<!doctype html><title>larder</title>";
+  std::string big(16 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+  std::ofstream(root / "assets" / "big-0123abcd.js", std::ios::binary) << big;
+  edge.web_root = std::filesystem::canonical(root);
+  start();
+  http_connection conn{port};
+  EXPECT_EQ(call("GET", "/health").status, 200);
+  ASSERT_TRUE(conn.send_raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /assets/big-0123abcd.js HTTP/1.1\r\n"
+                            "Host: x\r\n\r\n"
+                            "GET /api/nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                            "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // Nothing is read while the broker writes: the big answer fills the
+  // socket's buffers and the rest of it waits in CAF's.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto first = conn.read_answer();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, R"({"status":"ok"})");
+  auto file = conn.read_answer(std::chrono::seconds(30));
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->status, 200);
+  EXPECT_EQ(file->body.size(), big.size());
+  EXPECT_TRUE(file->body == big) << "the file arrived changed";
+  for (int expected : {404, 200}) {
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, expected);
+  }
+  // The connection goes on: the next answer comes after all of those.
+  ASSERT_TRUE(conn.send_raw("GET /api/nope HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto after = conn.read_answer();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 404);
+  std::filesystem::remove_all(root);
+}
+
 TEST_F(http_edge, broken_http_and_huge_headers_get_400_and_431) {
   start();
   {
