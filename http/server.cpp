@@ -371,6 +371,10 @@ void end_stream(connection& c) {
 
 void close_connection(broker_ptr self, connection& c) {
   c.closing = true;
+  // CAF closes the socket, and its number may soon belong to another
+  // connection, a database session or a file: an answer that comes late
+  // goes to CAF, which drops it for a handle it no longer has.
+  c.direct_fd = -1;
   end_stream(c);
   self->close(c.handle);
 }
