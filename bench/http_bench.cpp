@@ -4,8 +4,8 @@
 // the store writer's group commit underneath), all in one run. Prints
 // requests/s, p50/p99 and each ratio to nginx.
 //
-// The commands run at 256, 128, 96 and 64 connections. The target is a rate
-// held within a latency bound, and a closed-loop client sets the latency
+// The commands run at 256, 128, 112, 96 and 64 connections. The target is a
+// rate held within a latency bound, and a closed-loop client sets the latency
 // with its connection count: at 256 connections in flight, Little's law
 // puts the mean at 25.6 ms at 10,000/s, so p99 <= 25 ms there would need
 // far more; at 64, the group commits are small. The target is judged on
@@ -59,8 +59,11 @@ namespace {
 
 /// Connections for the reads, and for the commands: a command waits for
 /// its group commit (an fsync), so throughput comes from many in flight.
+/// The p99 grows with the connections (it is near twice the mean, and the
+/// mean is connections / rate), so the best rate within 25 ms lies between
+/// 96 and 128 on this machine kind: both and the one between are tried.
 constexpr int read_connections = 64;
-constexpr int command_connections[] = {256, 128, 96, 64};
+constexpr int command_connections[] = {256, 128, 112, 96, 64};
 constexpr double target_commands_per_s = 10000;
 constexpr double target_p99_ms = 25;
 constexpr int seconds_per_run = 8;
@@ -516,9 +519,12 @@ int main() {
       << "wrk.headers[\"Cookie\"] = \"" << who.cookie << "\"\n";
 
     nginx_server nginx{work, free_port()};
-    std::printf("wrk: 1 thread, %d connections (commands: 256, 128, 96, 64), "
+    std::string tried;
+    for (int n : command_connections)
+      tried += (tried.empty() ? "" : ", ") + std::to_string(n);
+    std::printf("wrk: 1 thread, %d connections (commands: %s), "
                 "%d s per run, loopback\n",
-                read_connections, seconds_per_run);
+                read_connections, tried.c_str(), seconds_per_run);
     run_wrk(nginx.url()); // warm-up, both sides
     run_wrk(base + "/health");
     auto baseline = run_wrk(nginx.url());
