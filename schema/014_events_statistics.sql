@@ -1,0 +1,19 @@
+-- No planner statistics for the columns of the event log that no query
+-- filters, joins or sorts on: the payload and metadata (jsonb), the two
+-- hashes, the event id and the time recorded. Reads find events by
+-- position, transaction, stream and tenant, whose statistics stay.
+--
+-- The log grows by every command, so autovacuum analyzes it often (each
+-- tenth of growth, at most once a minute under a stream of commands), and
+-- sorting jsonb and bytea samples was most of what that cost: ANALYZE of
+-- es.events under `./dev bench http`'s commands took 1.4-2.1 s with them,
+-- 0.5-0.7 s without. That second of a core fell on the commands in
+-- flight (p99 93-207 ms in the command run it landed in, against 20-30 ms
+-- in the others).
+ALTER TABLE es.events
+  ALTER COLUMN payload SET STATISTICS 0,
+  ALTER COLUMN metadata SET STATISTICS 0,
+  ALTER COLUMN prev_hash SET STATISTICS 0,
+  ALTER COLUMN hash SET STATISTICS 0,
+  ALTER COLUMN event_id SET STATISTICS 0,
+  ALTER COLUMN recorded_at SET STATISTICS 0;
