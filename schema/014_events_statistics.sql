@@ -7,9 +7,10 @@
 -- tenth of growth, at most once a minute under a stream of commands), and
 -- sorting jsonb and bytea samples was most of what that cost: ANALYZE of
 -- es.events under `./dev bench http`'s commands took 1.4-2.1 s with them,
--- 0.5-0.7 s without. That second of a core fell on the commands in
--- flight (p99 93-207 ms in the command run it landed in, against 20-30 ms
--- in the others).
+-- 0.5-0.7 s without (autovacuum's own: 0.57 s of CPU, then 0.26 s), a
+-- second of a core taken from the commands in flight once a minute. (The
+-- bench's stalled runs turned out to have another cause: see "One or two
+-- of the command runs" in docs/architecture.md.)
 ALTER TABLE es.events
   ALTER COLUMN payload SET STATISTICS 0,
   ALTER COLUMN metadata SET STATISTICS 0,
