@@ -153,7 +153,8 @@ model_impl::behavior_type model(model_pointer self, std::string url,
   st.runner = std::make_unique<projections::projection_runner>(
     std::move(url), std::move(read_model), std::move(catalog),
     projections::commit_mode::relaxed);
-  // First it catches up with what came before the tail's first read.
+  // First it catches up on its own; the tail's first slice, empty, then
+  // says where the tail starts, and a model behind that reads on again.
   st.reading_on = true;
   self->send(self, tick_atom_v);
   return {
@@ -300,9 +301,11 @@ void read_next(tail_pointer self) {
   st.backoff = std::chrono::milliseconds{0};
   st.run_consumed += read->consumed;
   st.more_to_read = read->consumed >= st.options.batch_size || read->cut_short;
-  if (read->slice->events.empty() || st.models.empty()) {
+  if ((read->slice->events.empty() && !read->start) || st.models.empty()) {
     // Nothing to hand out (nothing new, or an event left out alone): the
-    // models find any gap with the next slice.
+    // models find any gap with the next slice. The first slice goes out
+    // empty: a model that caught up on its own before it, with commits
+    // since, would otherwise wait for the next commit to show the gap.
     slice_answered(self);
     return;
   }

@@ -392,7 +392,7 @@ expected<log_tail::read_result> log_tail::read(std::size_t limit) {
                      end[0][1].as<std::int64_t>()};
       started_ = true;
       slice->after = slice->next = position_;
-      return read_result{std::move(slice), 0};
+      return read_result{std::move(slice), 0, false, true};
     }
     auto read = events::event_store::read_log_of_types_in(txn, position_, limit,
                                                           types_array_);

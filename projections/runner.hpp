@@ -245,16 +245,21 @@ class log_tail {
     std::size_t consumed = 0;
     /// The read ended at an event it left out: more may follow at once.
     bool cut_short = false;
+    /// The tail's first read: the slice, empty, says where the tail starts.
+    bool start = false;
   };
 
   /// The next at most `limit` events the fence lets through, in one
   /// statement outside any transaction (so the read holds back no fence).
-  /// The first read starts at the end of the log: models catch up with
-  /// what came before by reading on their own. An event the catalogue
-  /// cannot upcast ends the slice before it and is left out of every slice:
-  /// the next slice starts after it, and each model, finding that gap,
-  /// reads on by itself, so one that applies the event reports it as its
-  /// runner always has.
+  /// The first read starts at the end of the log (`start`): its empty
+  /// slice, handed to every model, tells each where the slices begin, and
+  /// a model behind that reads on by itself. A model that caught up on its
+  /// own before the tail's first read would otherwise find out about the
+  /// commits in between only when the next commit's slice shows the gap. An
+  /// event the catalogue cannot upcast ends the slice before it and is left out
+  /// of every slice: the next slice starts after it, and each model, finding
+  /// that gap, reads on by itself, so one that applies the event reports it as
+  /// its runner always has.
   expected<read_result> read(std::size_t limit);
 
   /// Waits up to `timeout` for a commit to the log (LISTEN on
