@@ -61,10 +61,15 @@ struct entity_actor_state {
   std::shared_ptr<state_type> state = std::make_shared<state_type>();
   std::int64_t version = 0;
   events::hash_bytes head = events::genesis_hash;
-  /// Idempotency key → the version and global position of the last event
-  /// the first command with that key appended. Rebuilt from metadata.
-  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>
-    idempotent;
+  /// What the first command with an idempotency key appended.
+  struct first_outcome {
+    /// The global position of its last event.
+    std::int64_t position = 0;
+    /// The request it came from (`event_metadata::request_hash`).
+    std::string request_hash;
+  };
+  /// Idempotency key → its first outcome. Rebuilt from metadata.
+  std::unordered_map<std::string, first_outcome> idempotent;
 
   /// The state, to change: copied first if a reply still shares it. A
   /// command's reply is usually read and dropped before the next command,
@@ -93,8 +98,8 @@ struct entity_actor_state {
       }
       auto meta = events::decode_metadata(ev.env.metadata);
       if (meta && !meta->idempotency_key.empty())
-        idempotent[meta->idempotency_key] = {ev.env.stream_version,
-                                             ev.global_position};
+        idempotent[meta->idempotency_key] = {ev.global_position,
+                                             std::move(meta->request_hash)};
       auto upcast = services.catalog->upcast(ev.env);
       if (!upcast) {
         err = upcast.error();
@@ -123,18 +128,31 @@ void handle_command(entity_pointer<Entity> self,
                     std::shared_ptr<domain::command_context> ctx,
                     caf::response_promise rp, bool may_retry) {
   auto& st = self->state;
-  const auto& key = ctx->meta.idempotency_key;
-  if (!key.empty()) {
-    if (auto i = st.idempotent.find(key); i != st.idempotent.end()) {
-      rp.deliver(
-        entity_reply<Entity>{st.shared(), st.version, i->second.second});
-      return;
-    }
-  }
+  // Another tenant's stream is not there, whatever key comes with the
+  // command: a key its sender used there before they left tells nothing.
   if (st.state->exists && st.state->tenant_id != ctx->tenant_id) {
     rp.deliver(to_caf_error(
       {errc::not_found, "no such " + std::string{Entity::stream_type}}));
     return;
+  }
+  const auto& key = ctx->meta.idempotency_key;
+  if (!key.empty()) {
+    if (auto i = st.idempotent.find(key); i != st.idempotent.end()) {
+      // A key sent again with another request is a client's mistake: acting
+      // would break the promise of the key, answering would tell it the
+      // second request was done.
+      const auto& first = i->second.request_hash;
+      if (!first.empty() && first != ctx->meta.request_hash) {
+        rp.deliver(to_caf_error(
+          {errc::invalid_argument,
+           "this Idempotency-Key was used for another request; send a new "
+           "key for a new request"}));
+        return;
+      }
+      rp.deliver(
+        entity_reply<Entity>{st.shared(), st.version, i->second.position});
+      return;
+    }
   }
   auto decided = Entity::decide(*st.state, *cmd, *ctx);
   if (!decided) {
@@ -176,7 +194,8 @@ void handle_command(entity_pointer<Entity> self,
     ->request(caf::actor_cast<caf::actor>(st.services.writer), caf::infinite,
               append_atom_v, std::move(req))
     .await(
-      [self, rp, applied, key](const events::append_result& res) mutable {
+      [self, rp, applied, key, request_hash = ctx->meta.request_hash](
+        const events::append_result& res) mutable {
         auto& st = self->state;
         auto& now = st.own();
         for (const auto& ev : *applied)
@@ -184,7 +203,7 @@ void handle_command(entity_pointer<Entity> self,
         st.version = res.version;
         st.head = res.head;
         if (!key.empty())
-          st.idempotent[key] = {res.version, res.last_position};
+          st.idempotent[key] = {res.last_position, request_hash};
         rp.deliver(
           entity_reply<Entity>{st.shared(), st.version, res.last_position});
       },

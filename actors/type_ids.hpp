@@ -24,7 +24,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_metadata& x) {
   return f(caf::meta::type_name("event_metadata"), x.actor, x.actor_id,
            x.correlation_id, x.causation_id, x.request_id, x.source,
-           x.idempotency_key);
+           x.idempotency_key, x.request_hash);
 }
 
 template <class Inspector>

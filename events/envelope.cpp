@@ -39,6 +39,7 @@ std::string encode_metadata(const event_metadata& meta) {
   optional_field("causation_id", meta.causation_id);
   optional_field("correlation_id", meta.correlation_id);
   optional_field("idempotency_key", meta.idempotency_key);
+  optional_field("request_hash", meta.request_hash);
   optional_field("request_id", meta.request_id);
   optional_field("source", meta.source);
   w.end_object();
@@ -72,6 +73,7 @@ expected<event_metadata> decode_metadata(std::string_view json) {
   read("causation_id", meta.causation_id);
   read("correlation_id", meta.correlation_id);
   read("idempotency_key", meta.idempotency_key);
+  read("request_hash", meta.request_hash);
   read("request_id", meta.request_id);
   read("source", meta.source);
   return meta;

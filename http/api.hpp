@@ -102,6 +102,10 @@ struct call {
 };
 
 using call_ptr = std::shared_ptr<call>;
+
+/// What a request asked, for `event_metadata::request_hash`: 128 bits of
+/// the SHA-256 of `parts`, in hex.
+std::string request_digest(std::initializer_list<std::string_view> parts);
 using handler_fn = void (*)(const call_ptr&);
 
 struct route {
@@ -274,7 +278,8 @@ std::string command_result(std::string_view id, std::int64_t version,
 // -- reading JSON bodies
 // --------------------------------------------------------
 
-/// Refuses members outside `allowed`: the message names the first one.
+/// Refuses members outside `allowed`, and a member given twice: the
+/// message names the first such.
 std::optional<larder::error>
 check_members(const simdjson::dom::element& obj,
               std::initializer_list<std::string_view> allowed);

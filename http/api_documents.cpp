@@ -264,14 +264,20 @@ void upload_files(const call_ptr& c, bool batch) {
         }
         if (any_new) {
           // The first-run checklist ticks itself; a step already ticked
-          // (or a refusal) changes nothing the uploader needs to hear.
+          // (or a refusal) changes nothing the uploader needs to hear. Not
+          // under the upload's Idempotency-Key: the key is the upload's,
+          // and on the tenant's stream it would answer the uploader's next
+          // settings command that happened to reuse it.
           auto& st = c->self->state;
+          auto tick = c->context(job->tenant);
+          tick.meta.idempotency_key.clear();
+          tick.meta.request_hash.clear();
           c->self
             ->request(st.services.tenants, caf::infinite, command_atom_v,
                       domain::stream_id("tenant", job->tenant),
                       domain::tenant_command{domain::complete_onboarding_step{
                         "first_invoice_uploaded"}},
-                      c->context(job->tenant))
+                      std::move(tick))
             .then([](tenant_reply&) {}, [](const caf::error&) {});
         }
       },

@@ -298,12 +298,27 @@ void bulk(const call_ptr& c) {
     w.end_object();
     c->reply(json_response(w.take()));
   };
+  // With an Idempotency-Key, each invoice's command has a key of its own,
+  // the key and the invoice's id, and asks what the request asks of every
+  // invoice (all but `ids`): a retry with the ids in another order, or
+  // with only those that failed, answers each as the first time.
+  std::string asked;
+  for (const char* name :
+       {"action", "reason", "paid_on", "method", "reference"}) {
+    simdjson::dom::element value;
+    if (!c->body[name].get(value))
+      asked += std::string{name} + "=" + simdjson::minify(value) + "\n";
+  }
+  auto asked_hash =
+    request_digest({c->req.method, " ", c->req.path, "\n", asked});
   auto& st = c->self->state;
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     (*results)[i].id = parsed[i].to_string();
     auto ctx = c->context(*c->who->tenant_id);
-    if (!ctx.meta.idempotency_key.empty())
-      ctx.meta.idempotency_key += ":" + std::to_string(i);
+    if (!ctx.meta.idempotency_key.empty()) {
+      ctx.meta.idempotency_key += ":" + (*results)[i].id;
+      ctx.meta.request_hash = asked_hash;
+    }
     c->self
       ->request(st.services.invoices, caf::infinite, command_atom_v,
                 domain::stream_id("invoice", parsed[i]), cmd, std::move(ctx))

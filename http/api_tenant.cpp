@@ -278,7 +278,15 @@ void change_settings(const call_ptr& c) {
       auto code = string_member(field.value, "code", false);
       if (!take(c, name) || !take(c, code))
         return;
-      map[std::string{field.key}] = {*name, *code};
+      if (!map
+             .try_emplace(std::string{field.key},
+                          domain::export_account{*name, *code})
+             .second) {
+        c->fail(make_error(errc::invalid_argument, "export_accounts."
+                                                     + std::string{field.key}
+                                                     + " is given twice"));
+        return;
+      }
     }
     cmd.export_accounts = std::move(map);
   }

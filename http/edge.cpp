@@ -57,6 +57,11 @@ void call::fail(int status, std::string_view code, std::string_view message) {
   reply(error_response(status, code, message));
 }
 
+std::string request_digest(std::initializer_list<std::string_view> parts) {
+  auto digest = events::sha256(parts);
+  return events::to_hex(std::span{digest}.first(16));
+}
+
 domain::command_context call::context(const events::uuid& tenant) const {
   domain::command_context ctx;
   ctx.tenant_id = tenant;
@@ -75,8 +80,11 @@ domain::command_context call::context(const events::uuid& tenant) const {
   m.correlation_id = m.request_id;
   m.source = req.header("cookie").empty() ? "api" : "web";
   auto key = req.header("idempotency-key");
-  if (!key.empty() && who)
+  if (!key.empty() && who) {
     m.idempotency_key = who->user_id.to_string() + ":" + std::string{key};
+    m.request_hash =
+      request_digest({req.method, " ", req.target, "\n", req.body});
+  }
   return ctx;
 }
 
@@ -132,10 +140,20 @@ check_members(const simdjson::dom::element& obj,
   if (obj.get(o) != simdjson::SUCCESS)
     return make_error(errc::invalid_argument,
                       "the request body must be a JSON object");
+  // A member named twice is refused: readers take the first, and a client
+  // (or a proxy) that meant the last would see its value ignored.
+  std::vector<bool> seen(allowed.size());
   for (auto field : o) {
-    if (std::find(allowed.begin(), allowed.end(), field.key) == allowed.end())
+    auto at = std::find(allowed.begin(), allowed.end(), field.key);
+    if (at == allowed.end())
       return make_error(errc::invalid_argument,
                         "unknown field '" + std::string{field.key} + "'");
+    auto index = static_cast<std::size_t>(at - allowed.begin());
+    if (seen[index])
+      return make_error(errc::invalid_argument, "field '"
+                                                  + std::string{field.key}
+                                                  + "' is given twice");
+    seen[index] = true;
   }
   return std::nullopt;
 }

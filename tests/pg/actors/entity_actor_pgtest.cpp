@@ -264,6 +264,21 @@ TEST(entity_actor, a_repeated_idempotency_key_returns_the_first_outcome) {
   EXPECT_EQ(count_events(db, "counter-1"), 2);
 }
 
+// A key is no pass into another tenant: whoever once sent it there (and has
+// left, or switched business) gets what anyone else from outside gets.
+TEST(entity_actor, a_key_used_before_does_not_open_another_tenants_stream) {
+  test_database db;
+  node n{db};
+  auto mine = events::uuid::make_v7();
+  ASSERT_TRUE(n.send("counter-1", counter::create{}, mine));
+  ASSERT_TRUE(n.send("counter-1", counter::add{3}, mine, "key-1"));
+  auto theirs =
+    n.send("counter-1", counter::add{3}, events::uuid::make_v7(), "key-1");
+  ASSERT_FALSE(theirs);
+  EXPECT_EQ(theirs.error().code, errc::not_found);
+  EXPECT_EQ(count_events(db, "counter-1"), 2);
+}
+
 TEST(entity_actor, another_tenants_stream_is_not_found) {
   test_database db;
   node n{db};

@@ -243,6 +243,11 @@ TEST_F(http_edge, malformed_and_oversized_requests_change_nothing) {
                       R"({"entry":"a@b.test","admin":true})");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("unknown field 'admin'"), std::string::npos);
+  auto twice = call("POST", "/api/admin/allowlist", &*root,
+                    R"({"entry":"a@b.test","entry":"c@d.test"})");
+  EXPECT_EQ(twice.status, 400) << twice.body;
+  EXPECT_NE(twice.body.find("'entry' is given twice"), std::string::npos)
+    << twice.body;
   auto big = call("POST", "/api/admin/allowlist", &*root,
                   R"({"entry":")" + std::string(2000, 'a') + "\"}");
   EXPECT_EQ(big.status, 413);
@@ -447,6 +452,88 @@ TEST_F(http_edge,
   ASSERT_TRUE(next);
   EXPECT_EQ(next->status, 404);
   EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+namespace {
+
+/// The number after `"position":` at or after `from` in a JSON answer.
+std::string position_after(const std::string& body, std::size_t from = 0) {
+  auto at = body.find("\"position\":", from);
+  if (at == std::string::npos)
+    return {};
+  at += 11;
+  return body.substr(at, body.find_first_of(",}", at) - at);
+}
+
+/// The position answered for invoice `id` in a bulk answer.
+std::string bulk_position(const std::string& body, const std::string& id) {
+  auto at = body.find("\"id\":\"" + id + "\"");
+  return at == std::string::npos ? std::string{} : position_after(body, at);
+}
+
+} // namespace
+
+// A retry with the same Idempotency-Key answers as the first time and acts
+// once; the key sent with another request (another route, another body) is
+// refused and changes nothing: acting would break the key's promise, and
+// answering as the first time would tell the client the second was done.
+TEST_F(http_edge, an_idempotency_key_answers_only_the_request_it_came_with) {
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-keys");
+  auto invoice = make_invoice(tenant).to_string();
+  auto path = "/api/invoices/" + invoice;
+  auto key = [](const std::string& k) {
+    return std::vector<std::pair<std::string, std::string>>{
+      {"Idempotency-Key", k}};
+  };
+  auto approved = call("POST", path + "/approve", &alice, "", key("k1"));
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  auto again = call("POST", path + "/approve", &alice, "", key("k1"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(position_after(again.body), position_after(approved.body));
+
+  auto paid_body = std::string{R"({"paid_on":"2026-11-20"})"};
+  auto other_route = call("POST", path + "/paid", &alice, paid_body, key("k1"));
+  EXPECT_EQ(other_route.status, 400) << other_route.body;
+  EXPECT_NE(other_route.body.find("Idempotency-Key"), std::string::npos)
+    << other_route.body;
+  auto paid = call("POST", path + "/paid", &alice, paid_body, key("k2"));
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  auto other_body = call("POST", path + "/paid", &alice,
+                         R"({"paid_on":"2026-11-21"})", key("k2"));
+  EXPECT_EQ(other_body.status, 400) << other_body.body;
+  auto retried = call("POST", path + "/paid", &alice, paid_body, key("k2"));
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(position_after(retried.body), position_after(paid.body));
+  auto shown =
+    call("GET", path + "?after=" + position_after(paid.body), &alice);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_NE(shown.body.find("2026-11-20"), std::string::npos) << shown.body;
+  EXPECT_EQ(shown.body.find("2026-11-21"), std::string::npos) << shown.body;
+
+  // In bulk each invoice's command has its own key: a retry with the ids
+  // in another order answers each invoice as the first time did.
+  auto a = make_invoice(tenant).to_string();
+  auto b = make_invoice(tenant).to_string();
+  auto bulk = call(
+    "POST", "/api/invoices/bulk", &alice,
+    R"({"action":"approve","ids":[")" + a + R"(",")" + b + R"("]})", key("b1"));
+  ASSERT_EQ(bulk.status, 200) << bulk.body;
+  auto reordered = call(
+    "POST", "/api/invoices/bulk", &alice,
+    R"({"action":"approve","ids":[")" + b + R"(",")" + a + R"("]})", key("b1"));
+  ASSERT_EQ(reordered.status, 200) << reordered.body;
+  for (const auto& id : {a, b}) {
+    EXPECT_FALSE(bulk_position(bulk.body, id).empty()) << bulk.body;
+    EXPECT_EQ(bulk_position(reordered.body, id), bulk_position(bulk.body, id))
+      << reordered.body;
+  }
+  auto rejected = call(
+    "POST", "/api/invoices/bulk", &alice,
+    R"({"action":"reject","reason":"no","ids":[")" + a + R"("]})", key("b1"));
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  EXPECT_NE(rejected.body.find("\"failed\":1"), std::string::npos)
+    << rejected.body;
 }
 
 TEST_F(http_edge, pipelined_requests_are_answered_in_order) {
