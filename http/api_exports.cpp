@@ -95,9 +95,11 @@ void exporter(caf::blocking_actor* self, std::shared_ptr<exporter_job> job) {
       broker = caf::actor_cast<caf::actor>(self->current_sender());
       serial = s;
     },
+    // A HEAD request, or a client gone before the head went out.
+    [&](caf::leave_atom, std::uint64_t) {},
     caf::after(std::chrono::seconds(30)) >> [] {});
   if (!broker)
-    return; // the client left before the head went out
+    return; // the client left before the head went out, or asked only it
   auto deadline = std::chrono::steady_clock::now() + export_deadline;
   auto sink = [&](std::string_view chunk) {
     if (std::chrono::steady_clock::now() > deadline)

@@ -74,8 +74,12 @@ struct connection {
   std::map<std::uint64_t, pending_answer> pending;
   std::map<std::uint64_t, bool> is_head;
 
+  /// Refused (its last answers may still be due) or closed.
   bool closing = false;
   bool reading = true;
+  /// A request that ends the connection (`Connection: close`, HTTP/1.0)
+  /// was read: nothing the client sends after it is parsed or answered.
+  bool last_request_read = false;
   clock::time_point last_activity;
 
   /// Set once a stream response went out: the owner writes the rest.
@@ -372,9 +376,13 @@ void end_stream(connection& c) {
 void close_connection(broker_ptr self, connection& c) {
   c.closing = true;
   // CAF closes the socket, and its number may soon belong to another
-  // connection, a database session or a file: an answer that comes late
-  // goes to CAF, which drops it for a handle it no longer has.
+  // connection, a database session or a file. An answer that comes late
+  // finds no slot (`pending_slot`): written, it would go to a buffer CAF
+  // keeps for handles it no longer has, and never frees; and a slot left
+  // here would keep the connection in `conns` for good.
   c.direct_fd = -1;
+  c.pending.clear();
+  c.is_head.clear();
   end_stream(c);
   self->close(c.handle);
 }
@@ -395,7 +403,13 @@ void write_ready(broker_ptr self, connection& c) {
       break;
     bool keep = i->second.keep_alive && !self->state.draining;
     bool head = c.is_head[i->first];
-    if (auto& res = *i->second.answer; res.stream_owner && !head) {
+    if (auto& res = *i->second.answer; res.stream_owner && head) {
+      // HEAD of a stream: its head, said to end the connection, and the
+      // owner told at once that no one will read it.
+      caf::anon_send(res.stream_owner, caf::leave_atom_v, res.stream_token);
+      res.stream_owner = nullptr;
+      keep = false;
+    } else if (res.stream_owner) {
       // The connection now belongs to the stream: what the client sends is
       // ignored (requests pipelined behind it are dropped), though still
       // read so that its closing is noticed, and it never idles out.
@@ -410,6 +424,9 @@ void write_ready(broker_ptr self, connection& c) {
         self->ack_writes(c.handle, true);
       c.pending.clear();
       c.is_head.clear();
+      // What arrived behind the stream's request is ignored, a request
+      // begun there included: it must not time out into an answer.
+      c.in_request = false;
       if (!c.reading) {
         c.reading = true;
         self->trigger(c.handle);
@@ -427,7 +444,8 @@ void write_ready(broker_ptr self, connection& c) {
       return;
     }
   }
-  if (!c.reading && c.pending.size() < self->state.options.max_pipelined) {
+  if (!c.reading && !c.closing && !c.last_request_read
+      && c.pending.size() < self->state.options.max_pipelined) {
     c.reading = true;
     self->trigger(c.handle);
   }
@@ -442,6 +460,10 @@ void refuse(broker_ptr self, connection& c, int status,
                     false, clock::now()};
   c.in_request = false;
   write_ready(self, c);
+  // A stream took the connection over from a request ahead of this one:
+  // requests behind a stream are dropped, this refusal with them.
+  if (c.stream_owner)
+    return;
   // Nothing more is read from a connection that is being refused.
   c.closing = true;
 }
@@ -514,7 +536,7 @@ void dispatch(broker_ptr self, connection& c, request req, bool keep_alive) {
 }
 
 void on_data(broker_ptr self, connection& c, const std::vector<char>& buf) {
-  if (c.closing || c.stream_owner)
+  if (c.closing || c.stream_owner || c.last_request_read)
     return;
   c.last_activity = clock::now();
   auto parsed =
@@ -524,8 +546,19 @@ void on_data(broker_ptr self, connection& c, const std::vector<char>& buf) {
   // a bad one still get their answers, in order.
   auto complete = std::move(c.complete);
   c.complete.clear();
-  for (auto& [req, keep] : complete)
-    dispatch(self, c, std::move(req), keep && err == HPE_OK);
+  for (auto& [req, keep] : complete) {
+    dispatch(self, c, std::move(req), keep);
+    if (!keep) {
+      // The connection ends with this answer: what follows is not read
+      // (http-parser, lenient, parses on past it), nor answered.
+      c.last_request_read = true;
+      if (c.reading) {
+        c.reading = false;
+        self->halt(c.handle);
+      }
+      return;
+    }
+  }
   if (err != HPE_OK || parsed != buf.size()) {
     ++self->state.stats.parse_errors;
     if (c.refuse_status != 0)
@@ -561,7 +594,7 @@ void check_timeouts(broker_ptr self) {
       }
     if (overdue)
       write_ready(self, *c);
-    if (c->closing)
+    if (c->closing || c->stream_owner)
       continue;
     if (c->in_request) {
       auto limit = c->headers_done ? o.request_timeout : o.header_timeout;
@@ -610,7 +643,17 @@ caf::behavior server(broker_ptr self, server_options options,
     [self](const caf::io::new_connection_msg& msg) {
       auto& st = self->state;
       ++st.stats.connections_total;
-      if (st.draining || st.conns.size() >= st.options.max_connections) {
+      // A handle still in the map belongs to a connection we closed
+      // ourselves (no connection_closed_msg follows): forget it.
+      if (st.conns.erase(msg.handle) > 0)
+        --st.stats.connections_open;
+      // Connections closed here and not yet swept (on the tick) are gone.
+      auto live =
+        std::count_if(st.conns.begin(), st.conns.end(), [](const auto& kv) {
+          return !kv.second->closing || !kv.second->pending.empty();
+        });
+      if (st.draining
+          || static_cast<std::size_t>(live) >= st.options.max_connections) {
         ++st.stats.connections_refused;
         auto res = error_response(503, "unavailable",
                                   "the server is busy; try again shortly");
@@ -621,10 +664,6 @@ caf::behavior server(broker_ptr self, server_options options,
         self->close(msg.handle);
         return;
       }
-      // A handle still in the map belongs to a connection we closed
-      // ourselves (no connection_closed_msg follows): forget it.
-      if (st.conns.erase(msg.handle) > 0)
-        --st.stats.connections_open;
       auto c = std::make_unique<connection>();
       c->handle = msg.handle;
       c->serial = st.next_serial++;

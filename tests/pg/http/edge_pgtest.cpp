@@ -549,6 +549,50 @@ TEST_F(http_edge, pipelined_requests_are_answered_in_order) {
   }
 }
 
+// A request that ends the connection (`Connection: close`) is its last:
+// nothing pipelined behind it is answered, and the connection is gone from
+// the broker for good. (The health probe behind a slower answer used to
+// stay in the broker's table, answered but never written, counting against
+// the connection limit until a restart: a thousand such clients and every
+// newcomer got 503.) A good request followed by garbage gets its answer,
+// then the 400, then the end.
+TEST_F(http_edge, nothing_behind_a_request_that_ends_the_connection_stays) {
+  server.max_connections = 4;
+  start();
+  // As many at once as the broker takes, each ending with its first answer.
+  {
+    std::vector<std::unique_ptr<http_connection>> conns;
+    for (int i = 0; i < 4; ++i) {
+      conns.push_back(std::make_unique<http_connection>(port));
+      ASSERT_TRUE(conns.back()->send_raw(
+        "GET /api/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+    }
+    for (auto& conn : conns) {
+      auto res = conn->read_answer();
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, 404);
+      EXPECT_FALSE(conn->read_answer(std::chrono::milliseconds(300)))
+        << "an answer came after the last";
+      EXPECT_TRUE(conn->closed_by_peer(std::chrono::seconds(5)));
+    }
+  }
+  // They are gone: the next clients are served, not told the server is busy.
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(call("GET", "/health").status, 200);
+  {
+    http_connection conn{port};
+    ASSERT_TRUE(conn.send_raw("GET /api/nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                              "GARBAGE\r\n\r\n"));
+    for (int expected : {404, 400}) {
+      auto res = conn.read_answer();
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, expected);
+    }
+    EXPECT_TRUE(conn.closed_by_peer(std::chrono::seconds(5)));
+  }
+}
+
 // The broker sends a small answer straight to the socket and leaves what the
 // socket does not take to CAF: an answer larger than the socket's buffers,
 // sent while the client reads nothing, must still arrive whole, and the
