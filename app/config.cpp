@@ -14,10 +14,23 @@ namespace larder {
 
 namespace {
 
-/// Secrets that appear in tutorials and sample configs; never accepted.
+/// Secrets that appear in tutorials and sample configs, and the ones this
+/// repository's own tests and bench use (anyone with the source could sign
+/// session tokens with them); never accepted in production. Most are short
+/// enough that the length check refuses them too.
 constexpr std::array known_default_secrets = {
-  "changeme", "change-me", "secret",           "dev",      "development",
-  "larder",   "password",  "please-change-me", "insecure", "test",
+  "changeme",
+  "change-me",
+  "secret",
+  "dev",
+  "development",
+  "larder",
+  "password",
+  "please-change-me",
+  "insecure",
+  "test",
+  "web-e2e-secret-key-not-for-production-0123456789",
+  "bench-only-secret-0123456789abcdef0123456789",
 };
 
 std::string embedded_url(const char* role) {

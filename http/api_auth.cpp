@@ -273,6 +273,15 @@ void magic_request(const call_ptr& c) {
 }
 
 void verify(const call_ptr& c) {
+  // A HEAD (link checkers, mail scanners looking before they follow) must
+  // not spend the link: it learns that the page is there, no more.
+  if (c->req.method == "HEAD") {
+    response res;
+    res.set("Content-Type", "text/html; charset=utf-8");
+    res.set("Cache-Control", "no-store");
+    c->reply(std::move(res));
+    return;
+  }
   auto query = parse_query(c->req.query);
   std::string token;
   if (query)

@@ -707,10 +707,19 @@ caf::behavior edge(edge_actor self, edge_options options,
 
 std::string session_cookie_header(const edge_options& options,
                                   const session_claims& claims) {
-  const auto& url = options.public_url;
-  bool local_http = url.starts_with("http://localhost")
-                    || url.starts_with("http://127.0.0.1")
-                    || url.starts_with("http://[::1]");
+  // Secure unless the public URL is plain http on this machine: its host
+  // exactly, so that http://localhost.example.com is not taken for it.
+  std::string_view url = options.public_url;
+  bool local_http = false;
+  if (url.starts_with("http://")) {
+    auto authority = url.substr(7, url.find_first_of("/?#", 7) - 7);
+    auto host = authority;
+    if (host.starts_with("["))
+      host = host.substr(0, host.find(']') + 1);
+    else
+      host = host.substr(0, host.find(':'));
+    local_http = host == "localhost" || host == "127.0.0.1" || host == "[::1]";
+  }
   bool secure = !local_http;
   auto token = sign_session(claims, options.secret_key);
   std::string h = std::string{session_cookie} + "=" + token

@@ -3,6 +3,7 @@
 
 #include <pqxx/pqxx>
 
+#include "http/api.hpp"
 #include "http/token.hpp"
 
 using namespace larder;
@@ -103,6 +104,10 @@ TEST_F(auth, a_link_works_once_and_unknown_addresses_get_the_same_answer) {
   auto token = link_for(root_email);
   ASSERT_TRUE(token);
   EXPECT_EQ(mails_to("stranger@nowhere.test"), 0u);
+  // A link checker's HEAD neither signs in nor spends the link.
+  auto looked = call("HEAD", "/api/auth/verify?token=" + *token);
+  EXPECT_EQ(looked.status, 200);
+  EXPECT_FALSE(looked.cookie("larder_session"));
   auto first = call("GET", "/api/auth/verify?token=" + *token, nullptr, "",
                     {{"Accept", "application/json"}});
   EXPECT_EQ(first.status, 200) << first.body;
@@ -244,3 +249,29 @@ TEST_F(auth, in_production_the_outbox_stays_unsaid) {
 }
 
 } // namespace
+
+// The session cookie is Secure unless the public URL is plain http on this
+// machine, the host matched exactly.
+TEST(session_cookie, is_secure_everywhere_but_plain_http_on_this_machine) {
+  larder::http::edge_options options;
+  options.secret_key = std::string(32, 'k');
+  larder::http::session_claims claims;
+  claims.session_id = larder::events::uuid::make_v7();
+  claims.user_id = larder::events::uuid::make_v7();
+  claims.issued_at = 1000;
+  claims.expires_at = 1000 + 86400;
+  auto secure = [&](const std::string& url) {
+    options.public_url = url;
+    auto h = larder::http::session_cookie_header(options, claims);
+    EXPECT_NE(h.find("; HttpOnly; SameSite=Lax"), std::string::npos) << h;
+    return h.find("; Secure") != std::string::npos;
+  };
+  for (const auto* url : {"http://localhost:8080", "http://127.0.0.1",
+                          "http://[::1]:8080/", "http://localhost"})
+    EXPECT_FALSE(secure(url)) << url;
+  for (const auto* url :
+       {"https://localhost:8080", "https://larder.example.com",
+        "http://localhost.example.com", "http://127.0.0.1.nip.io:8080",
+        "http://larder.example.com"})
+    EXPECT_TRUE(secure(url)) << url;
+}
