@@ -58,6 +58,10 @@ struct config {
   /// pass waits this long, each next one twice as long. Not read from the
   /// environment (tests shorten it).
   int extract_retry_backoff_ms = 5000;
+  /// How often the live-update streams are sent a keep-alive and their
+  /// sessions checked again. Not read from the environment (tests shorten
+  /// it).
+  int live_heartbeat_ms = 15000;
 };
 
 /// Parses "<count>/<s|min|h>" into a burst and a rate per second.

@@ -120,7 +120,9 @@ expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
   s.database_url = cfg.database_url;
   s.mail = http::spawn_mail_worker(sys, cfg.smtp_url, cfg.dev_outbox);
   s.writer_stats = writer_stats;
-  s.feed = http::spawn_live_feed(sys, {});
+  http::live_feed_options feed;
+  feed.heartbeat = std::chrono::milliseconds(cfg.live_heartbeat_ms);
+  s.feed = http::spawn_live_feed(sys, feed);
   // A node with no extraction workers (or no extractor binary) leaves
   // documents to other nodes.
   if (cfg.extract_workers > 0) {

@@ -249,9 +249,16 @@ void event_stream(const call_ptr& c) {
     c->fail(make_error(errc::unavailable, "live updates are not available"));
     return;
   }
+  stream_subscriber who;
+  who.tenant = *c->who->tenant_id;
+  who.user = c->who->user_id;
+  who.cookie = std::string{c->req.header("cookie")};
+  who.remote_addr = c->req.remote_addr;
+  // Weak: the edge holds the feed, and a cycle would outlive shutdown.
+  who.edge = caf::actor_cast<caf::actor_addr>(c->self);
   c->self
     ->request(feed, std::chrono::seconds(5), caf::subscribe_atom_v,
-              *c->who->tenant_id, c->who->user_id)
+              std::move(who))
     .then(
       [c, feed](std::uint64_t token) {
         response res;

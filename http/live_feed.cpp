@@ -10,6 +10,7 @@
 #include "actors/errors.hpp"
 #include "actors/invoice/invoice.hpp"
 #include "events/json_writer.hpp"
+#include "http/message.hpp"
 
 namespace larder::http {
 
@@ -19,8 +20,7 @@ using clock = std::chrono::steady_clock;
 
 /// A stream from its subscription until its connection ends.
 struct stream {
-  events::uuid tenant;
-  events::uuid user;
+  stream_subscriber who;
   /// Set when the broker has written the head and handed the connection
   /// over. Weak: the broker holds the feed strongly (as the stream's
   /// owner), and a cycle would keep both alive after shutdown.
@@ -53,24 +53,56 @@ std::string sse_message(const feed_item& item) {
          + "\ndata: " + w.str() + "\n\n";
 }
 
-caf::behavior live_feed(caf::stateful_actor<feed_state>* self,
-                        live_feed_options options) {
+using feed_pointer = caf::stateful_actor<feed_state>*;
+
+/// Asks the edge, as the stream's person, for their business: the stream
+/// goes on only while the answer is 200 and names the stream's business.
+/// Anything else the person could not read now (signed out, disabled,
+/// removed, business deactivated, session expired) ends the stream; no
+/// answer (the edge busy, the database down) leaves it for the next check.
+void check_again(feed_pointer self, std::uint64_t token, const stream& s) {
+  auto edge = caf::actor_cast<caf::actor>(s.who.edge);
+  if (!edge)
+    return;
+  request req;
+  req.method = "GET";
+  req.target = req.path = "/api/tenant";
+  req.headers.emplace_back("cookie", s.who.cookie);
+  req.remote_addr = s.who.remote_addr;
+  req.received_at = clock::now();
+  auto tenant = "\"id\":\"" + s.who.tenant.to_string() + "\"";
+  self->request(edge, std::chrono::seconds(10), std::move(req))
+    .then(
+      [self, token, tenant](const response& res) {
+        if (res.status == 200 && res.body.find(tenant) != std::string::npos)
+          return;
+        auto i = self->state.streams.find(token);
+        if (i == self->state.streams.end())
+          return;
+        if (auto broker = caf::actor_cast<caf::actor>(i->second.broker))
+          self->send(broker, caf::close_atom_v, i->second.serial);
+        self->state.streams.erase(i);
+      },
+      [](const caf::error&) {});
+}
+
+caf::behavior live_feed(feed_pointer self, live_feed_options options) {
   self->state.options = options;
   self->delayed_send(self, options.heartbeat, caf::tick_atom_v);
   return {
-    [self](caf::subscribe_atom, const events::uuid& tenant,
-           const events::uuid& user) -> caf::result<std::uint64_t> {
+    [self](caf::subscribe_atom,
+           stream_subscriber& who) -> caf::result<std::uint64_t> {
       auto& st = self->state;
       std::size_t mine = 0;
       for (const auto& [token, s] : st.streams)
-        mine += s.user == user ? 1 : 0;
+        mine += s.who.user == who.user ? 1 : 0;
       if (mine >= st.options.max_streams_per_user)
         return to_caf_error(make_error(
           errc::rejected, "too many live update streams are open for you; "
                           "close a tab and try again"));
       auto token = st.next_token++;
-      st.streams[token] = {tenant, user, caf::actor_addr{},
-                           false,  0,    clock::now()};
+      st.streams[token] = {std::move(who), caf::actor_addr{}, false, 0,
+                           clock::now()};
       return token;
     },
     [self](caf::join_atom, std::uint64_t token, std::uint64_t serial) {
@@ -89,7 +121,7 @@ caf::behavior live_feed(caf::stateful_actor<feed_state>* self,
       for (const auto& item : items) {
         std::string text;
         for (const auto& [token, s] : self->state.streams) {
-          if (!s.joined || s.tenant != item.tenant_id)
+          if (!s.joined || s.who.tenant != item.tenant_id)
             continue;
           if (text.empty())
             text = sse_message(item);
@@ -106,9 +138,11 @@ caf::behavior live_feed(caf::stateful_actor<feed_state>* self,
       });
       for (const auto& [token, s] : st.streams)
         if (auto broker = caf::actor_cast<caf::actor>(s.broker);
-            s.joined && broker)
+            s.joined && broker) {
           self->send(broker, caf::forward_atom_v, s.serial,
                      std::string{": keep-alive\n\n"});
+          check_again(self, token, s);
+        }
       self->delayed_send(self, st.options.heartbeat, caf::tick_atom_v);
     },
     [self](caf::get_atom) {

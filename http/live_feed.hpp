@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 
@@ -28,7 +29,12 @@
 /// A client re-reads what changed with `?after=<position>`, which waits
 /// until the read model it asks has applied that event. A comment line goes
 /// out every `heartbeat` so that proxies keep the stream open and a client
-/// that vanished is noticed.
+/// that vanished is noticed. At the same pace each stream's session is
+/// checked again, through the edge as any request is: a stream whose person
+/// signed out (here or everywhere), was disabled or left the business, or
+/// whose business was deactivated or session ran out, is closed. Without
+/// that, a tab kept hearing of the business's invoices for as long as its
+/// connection lasted.
 namespace larder::http {
 
 /// One event as the feed announces it.
@@ -49,8 +55,19 @@ struct live_feed_options {
   std::chrono::milliseconds heartbeat{15000};
 };
 
+/// Who opened a stream, so that the feed can check them again.
+struct stream_subscriber {
+  events::uuid tenant;
+  events::uuid user;
+  /// The Cookie header the stream was opened with.
+  std::string cookie;
+  std::string remote_addr;
+  /// The edge, asked `GET /api/tenant` with that cookie on every heartbeat.
+  caf::actor_addr edge;
+};
+
 /// The feed actor. Messages:
-/// - `(caf::subscribe_atom, tenant, user)` → a token for the stream
+/// - `(caf::subscribe_atom, stream_subscriber)` → a token for the stream
 ///   response (`response::stream_owner` = the feed), or `rejected` past
 ///   the per-user limit;
 /// - `(caf::join_atom, token, serial)` from the broker once the stream's
@@ -70,3 +87,4 @@ inline constexpr const char* stream_preamble = "retry: 3000\n\n";
 } // namespace larder::http
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<larder::http::feed_item>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(larder::http::stream_subscriber)

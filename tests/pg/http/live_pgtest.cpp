@@ -66,6 +66,46 @@ TEST_F(live_updates, a_tenant_hears_its_invoices_and_only_its_own) {
   EXPECT_EQ(seen_b.find(invoice), std::string::npos);
 }
 
+// A stream lasts as long as its person may read the business: signed out,
+// or removed from the business, their tab stops hearing of its invoices at
+// the next check (every heartbeat; 200 ms here).
+TEST_F(live_updates, a_stream_ends_with_its_session_or_membership) {
+  cfg_.live_heartbeat_ms = 200;
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-ends");
+  ASSERT_EQ(call("POST", "/api/tenant/invitations", &alice,
+                 R"({"email":"sam@a.test","role":"member"})")
+              .status,
+            201);
+  std::optional<session> sam;
+  for (int i = 0; i < 200 && !sam; ++i) {
+    auto s = sign_in("sam@a.test");
+    if (s && call("GET", "/api/tenant", &*s).status == 200)
+      sam = s;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(sam);
+  http_answer head_a, head_s;
+  auto stream_a = open(alice, head_a);
+  auto stream_s = open(*sam, head_s);
+  ASSERT_EQ(head_a.status, 200) << head_a.body;
+  ASSERT_EQ(head_s.status, 200) << head_s.body;
+  // Several checks pass and both stay open.
+  EXPECT_FALSE(stream_a->closed_by_peer(std::chrono::milliseconds(800)));
+  EXPECT_FALSE(stream_s->closed_by_peer(std::chrono::milliseconds(10)));
+
+  ASSERT_EQ(
+    call("DELETE", "/api/tenant/members/" + sam->user_id, &alice).status, 200);
+  EXPECT_TRUE(stream_s->closed_by_peer(std::chrono::seconds(5)))
+    << "a removed member's tab still hears the business";
+  EXPECT_FALSE(stream_a->closed_by_peer(std::chrono::milliseconds(10)));
+
+  ASSERT_EQ(call("POST", "/api/auth/logout", &alice).status, 204);
+  EXPECT_TRUE(stream_a->closed_by_peer(std::chrono::seconds(5)))
+    << "a signed-out tab still hears the business";
+}
+
 TEST_F(live_updates, one_person_may_hold_only_so_many_streams) {
   start();
   auto [alice, tenant_a] = owner("alice@a.test", "alpha-many");
