@@ -628,8 +628,11 @@ void handle(edge_actor self, request req, caf::response_promise rp) {
   }
   if (!found) {
     c->params.clear();
-    bool api = r.path.starts_with("/api/") || r.path == "/api"
-               || r.path.starts_with("/webhooks/");
+    // Decoded, as the static files see it: /%61pi/x is an API path too,
+    // and gets the API's 404, not the app's index.html.
+    auto decoded = percent_decode(r.path).value_or(r.path);
+    bool api = decoded.starts_with("/api/") || decoded == "/api"
+               || decoded.starts_with("/webhooks/");
     if (path_matched) {
       c->route = "unmatched";
       auto res = error_response(405, "method_not_allowed",
@@ -648,7 +651,8 @@ void handle(edge_actor self, request req, caf::response_promise rp) {
   }
   c->route = std::string{found->method} + " " + std::string{found->pattern};
   if (found->limit != limit_class::none) {
-    auto wait = limiter_for(st, found->limit).take(r.remote_addr, clock::now());
+    auto wait = limiter_for(st, found->limit)
+                  .take(address_key(r.remote_addr), clock::now());
     if (wait.count() > 0) {
       c->reply(too_many(wait));
       return;

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace larder::http {
 
 namespace {
@@ -75,6 +78,18 @@ void rate_limiter::prune(clock::time_point now) {
                    });
   for (std::size_t i = 0; i < excess; ++i)
     buckets_.erase(order[i]);
+}
+
+std::string address_key(std::string_view address) {
+  std::string text{address};
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) != 1 || IN6_IS_ADDR_V4MAPPED(&v6))
+    return text;
+  std::fill(v6.s6_addr + 8, v6.s6_addr + 16, 0);
+  char out[INET6_ADDRSTRLEN];
+  if (inet_ntop(AF_INET6, &v6, out, sizeof out) == nullptr)
+    return text;
+  return std::string{out} + "/64";
 }
 
 } // namespace larder::http

@@ -17,6 +17,12 @@ struct bucket_policy {
   double per_second = 10;
 };
 
+/// The bucket key of a client address: an IPv6 address by its /64 (one
+/// subscriber's network: whoever holds one holds 2^64 addresses, and
+/// would otherwise get as many buckets), an IPv4 or IPv4-mapped address
+/// whole. Anything else is its own key.
+std::string address_key(std::string_view address);
+
 class rate_limiter {
  public:
   using clock = std::chrono::steady_clock;

@@ -46,6 +46,8 @@ struct connection {
   bool in_request = false;
   bool headers_done = false;
   clock::time_point started;
+  /// What the request's declared body adds to `request_timeout`.
+  std::chrono::milliseconds body_allowance{0};
   std::size_t header_bytes = 0;
   std::size_t body_limit = 0;
   request current;
@@ -128,6 +130,7 @@ int on_message_begin(http_parser* p) {
   c->in_request = true;
   c->headers_done = false;
   c->started = clock::now();
+  c->body_allowance = std::chrono::milliseconds{0};
   c->header_bytes = 0;
   c->current = request{};
   c->current.remote_addr = c->remote_addr;
@@ -203,6 +206,9 @@ int on_headers_complete(http_parser* p) {
     c->refuse_message = "the request body is too large";
     return -1;
   }
+  if ((p->flags & F_CONTENTLENGTH) && c->options->min_body_rate > 0)
+    c->body_allowance = std::chrono::milliseconds{static_cast<std::int64_t>(
+      p->content_length * 1000 / c->options->min_body_rate)};
   c->wants_continue = false;
   for (const auto& [k, v] : req.headers)
     if (k == "expect") {
@@ -597,7 +603,8 @@ void check_timeouts(broker_ptr self) {
     if (c->closing || c->stream_owner)
       continue;
     if (c->in_request) {
-      auto limit = c->headers_done ? o.request_timeout : o.header_timeout;
+      auto limit = c->headers_done ? o.request_timeout + c->body_allowance
+                                   : o.header_timeout;
       if (now - c->started > limit) {
         ++self->state.stats.timeouts;
         refuse(self, *c, 408, "the request took too long to arrive");

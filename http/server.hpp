@@ -46,8 +46,14 @@ struct server_options {
   std::size_t max_pipelined = 32;
   /// From the first byte of a request to the end of its headers.
   std::chrono::milliseconds header_timeout{10000};
-  /// From the first byte of a request to the end of its body.
+  /// From the first byte of a request to the end of its body, plus the
+  /// time its declared body takes at `min_body_rate`: a 20 MiB upload over
+  /// a slow restaurant line (a few Mbit/s) must not be cut off at a
+  /// minute, while a client that trickles still is.
   std::chrono::milliseconds request_timeout{60000};
+  /// Bytes per second a body is allowed to arrive as slowly as (64 KiB/s,
+  /// about 0.5 Mbit/s); see `request_timeout`.
+  std::size_t min_body_rate = 64 * 1024;
   /// A keep-alive connection with nothing to do is closed after this.
   std::chrono::milliseconds idle_timeout{60000};
   /// How long the handler may take before the client gets 504 (checked on

@@ -402,6 +402,36 @@ TEST_F(http_edge, a_client_that_trickles_its_headers_is_cut_off) {
   EXPECT_EQ(call("GET", "/health").status, 200);
 }
 
+// A body may take as long as its size at the slowest rate allowed, on top
+// of the request timeout: an upload over a slow line is read whole, while
+// a client that declares a body and then trickles it is still cut off.
+TEST_F(http_edge, a_slow_body_gets_the_time_its_size_needs_and_no_more) {
+  server.request_timeout = std::chrono::milliseconds(300);
+  server.min_body_rate = 1000; // bytes per second: 2 s for 2,000 bytes
+  start();
+  std::string body = R"({"email":"slow@line.test")";
+  body += std::string(2000 - body.size() - 1, ' ') + "}";
+  auto head = "POST /api/auth/magic/request HTTP/1.1\r\nHost: x\r\n"
+              "Content-Type: application/json\r\nContent-Length: "
+              + std::to_string(body.size()) + "\r\n\r\n";
+  {
+    http_connection conn{port};
+    ASSERT_TRUE(conn.send_raw(head + body.substr(0, 1000)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    ASSERT_TRUE(conn.send_raw(body.substr(1000)));
+    auto res = conn.read_answer();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 202) << res->body;
+  }
+  {
+    http_connection conn{port};
+    ASSERT_TRUE(conn.send_raw(head + body.substr(0, 10)));
+    auto res = conn.read_answer(std::chrono::seconds(10));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 408);
+  }
+}
+
 // The broker bounds every answer itself. A writer left open holds the
 // read models back (the fence), so a list asked to wait for the position of
 // a command committed behind it waits its full 2 s for read-your-writes;
@@ -688,8 +718,13 @@ TEST_F(http_edge, static_files_stay_inside_the_web_root) {
   auto asset = call("GET", "/assets/app-abcdef12.js");
   EXPECT_EQ(asset.status, 200);
   EXPECT_NE(asset.header("cache-control").find("immutable"), std::string::npos);
-  // A client route gets the app shell.
+  // A client route gets the app shell; an API path, however spelled, not.
   EXPECT_EQ(call("GET", "/invoices/123").body, index.body);
+  for (auto api : {"/api/nothing", "/%61pi/nothing", "/%61%70%69"}) {
+    auto res = call("GET", api);
+    EXPECT_EQ(res.status, 404) << api;
+    EXPECT_NE(res.body.find("\"not_found\""), std::string::npos) << api;
+  }
   for (auto evil :
        {"/../secret-", "/%2e%2e/secret-", "/assets/..%2f..%2fsecret-"}) {
     auto res = call("GET", std::string{evil} + db_.name());

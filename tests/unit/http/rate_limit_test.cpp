@@ -6,6 +6,7 @@
 
 namespace {
 
+using larder::http::address_key;
 using larder::http::bucket_policy;
 using larder::http::rate_limiter;
 using namespace std::chrono_literals;
@@ -142,6 +143,20 @@ TEST(rate_limiter, prune_to_zero_keys_empties_the_map) {
   limiter.take("b", t0);
   limiter.prune(t0);
   EXPECT_EQ(limiter.size(), 0u);
+}
+
+// One IPv6 subscriber holds a whole /64: its addresses share a bucket.
+TEST(address_key, groups_ipv6_by_its_64_and_keeps_ipv4_whole) {
+  EXPECT_EQ(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(address_key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            address_key("2001:db8:1:2::7"));
+  EXPECT_NE(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:3::1"));
+  EXPECT_EQ(address_key("::1"), "::/64");
+  EXPECT_EQ(address_key("203.0.113.9"), "203.0.113.9");
+  EXPECT_EQ(address_key("::ffff:203.0.113.9"), "::ffff:203.0.113.9");
+  EXPECT_NE(address_key("::ffff:203.0.113.9"),
+            address_key("::ffff:203.0.113.10"));
+  EXPECT_EQ(address_key("not an address"), "not an address");
 }
 
 } // namespace
