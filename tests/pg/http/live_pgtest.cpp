@@ -106,6 +106,28 @@ TEST_F(live_updates, a_stream_ends_with_its_session_or_membership) {
     << "a signed-out tab still hears the business";
 }
 
+// A HEAD of the stream gets its head and the end, and holds no stream: a
+// link checker's HEADs must not use up a person's streams.
+TEST_F(live_updates, a_head_of_the_stream_holds_nothing_open) {
+  start();
+  auto [alice, tenant] = owner("alice@a.test", "alpha-head");
+  for (int i = 0; i < 10; ++i) {
+    http_connection conn{port};
+    ASSERT_TRUE(
+      conn.send_raw("HEAD /api/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    "Cookie: larder_session="
+                    + alice.cookie + "\r\n\r\n"));
+    auto head = conn.read_answer();
+    ASSERT_TRUE(head) << i;
+    EXPECT_EQ(head->status, 200);
+    EXPECT_EQ(head->header("connection"), "close");
+    EXPECT_TRUE(conn.closed_by_peer(std::chrono::seconds(5))) << i;
+  }
+  http_answer head;
+  auto stream = open(alice, head);
+  EXPECT_EQ(head.status, 200) << head.body;
+}
+
 TEST_F(live_updates, one_person_may_hold_only_so_many_streams) {
   start();
   auto [alice, tenant_a] = owner("alice@a.test", "alpha-many");
