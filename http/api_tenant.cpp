@@ -389,7 +389,29 @@ void acknowledge_alert(const call_ptr& c) {
   auto id = parse_id(c->param("alert_id"), "the alert id");
   if (!take(c, id))
     return;
-  tenant_command(c, domain::acknowledge_price_alert{*id, c->who->user_id});
+  // Only an alert the business has (as its list shows it): another
+  // business's, or none at all, is not found, and adds nothing to the
+  // business's state.
+  auto found = std::make_shared<bool>(false);
+  with_db(
+    c,
+    [found, tenant = *c->who->tenant_id, alert = *id](pqxx::connection& conn) {
+      pqxx::read_transaction txn{conn};
+      *found = !txn
+                  .exec_params("SELECT 1 FROM rm_suppliers.prices"
+                               " WHERE tenant_id = $1 AND alert"
+                               "   AND alert_id = $2 LIMIT 1",
+                               tenant.to_string(), alert.to_string())
+                  .empty();
+    },
+    [c, found, alert = *id] {
+      if (!*found) {
+        c->fail(make_error(errc::not_found, "no such price alert"));
+        return;
+      }
+      tenant_command(c,
+                     domain::acknowledge_price_alert{alert, c->who->user_id});
+    });
 }
 
 } // namespace handlers

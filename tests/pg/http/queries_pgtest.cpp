@@ -246,3 +246,64 @@ TEST_F(queries, suppliers_and_alerts_are_served_per_tenant) {
 }
 
 } // namespace
+
+namespace {
+
+// A price alert is acknowledged only where it is: another business's alert,
+// or an id that names none, is not found and changes nothing.
+TEST_F(queries, only_an_alert_of_ones_own_business_can_be_acknowledged) {
+  start();
+  auto [alice, tenant_a] = owner("alice@a.test", "alpha-alerts");
+  auto [bob, tenant_b] = owner("bob@b.test", "bravo-alerts");
+  auto priced = [](int day, const char* price) {
+    domain::record_extraction found;
+    found.fields.supplier_name = "Boucherie Centrale";
+    found.fields.invoice_number = "BC-" + std::to_string(day);
+    found.fields.issue_date = values::date{2026, 11, day};
+    found.fields.currency = *values::currency::parse("CAD");
+    found.fields.total = *values::decimal::parse(price);
+    found.overall_confidence = *values::decimal::parse("0.9");
+    found.provider = "test";
+    values::line_item beef;
+    beef.description = "Beef brisket";
+    beef.quantity = *values::decimal::parse("1");
+    beef.unit = "kg";
+    beef.unit_price = *values::decimal::parse(price);
+    beef.line_total = *values::decimal::parse(price);
+    found.lines.push_back(beef);
+    return found;
+  };
+  std::string position;
+  for (auto [day, price] : {std::pair{3, "10.00"}, std::pair{10, "13.00"}}) {
+    auto invoice = make_invoice(tenant_a, priced(day, price)).to_string();
+    auto approved =
+      call("POST", "/api/invoices/" + invoice + "/approve", &alice);
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    auto at = approved.body.find("\"position\":") + 11;
+    position =
+      approved.body.substr(at, approved.body.find_first_of(",}", at) - at);
+  }
+  auto alerts = call("GET", "/api/price-alerts?after=" + position, &alice);
+  ASSERT_EQ(alerts.status, 200) << alerts.body;
+  auto id_at = alerts.body.find(R"("id":")");
+  ASSERT_NE(id_at, std::string::npos) << alerts.body;
+  auto alert = alerts.body.substr(id_at + 6, 36);
+  auto path = [](const std::string& id) {
+    return "/api/tenant/price-alerts/" + id + "/acknowledge";
+  };
+
+  EXPECT_EQ(
+    call("POST", path(events::uuid::make_v7().to_string()), &alice).status,
+    404);
+  EXPECT_EQ(call("POST", path(alert), &bob).status, 404);
+  auto count = call("GET", "/api/price-alerts/count", &alice);
+  EXPECT_EQ(count.body, R"({"unacknowledged":1})");
+  auto acked = call("POST", path(alert), &alice);
+  ASSERT_EQ(acked.status, 200) << acked.body;
+  auto at = acked.body.find("\"position\":") + 11;
+  auto after = acked.body.substr(at, acked.body.find_first_of(",}", at) - at);
+  EXPECT_EQ(call("GET", "/api/price-alerts/count?after=" + after, &alice).body,
+            R"({"unacknowledged":0})");
+}
+
+} // namespace
