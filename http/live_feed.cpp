@@ -56,10 +56,11 @@ std::string sse_message(const feed_item& item) {
 using feed_pointer = caf::stateful_actor<feed_state>*;
 
 /// Asks the edge, as the stream's person, for their business: the stream
-/// goes on only while the answer is 200 and names the stream's business.
-/// Anything else the person could not read now (signed out, disabled,
-/// removed, business deactivated, session expired) ends the stream; no
-/// answer (the edge busy, the database down) leaves it for the next check.
+/// goes on while the answer is 200 and names the stream's business. What
+/// the person may not read now (401, 403, 404: signed out, disabled,
+/// removed, business deactivated, session expired), or another business
+/// named, ends the stream; no answer, or a busy edge (429, 503, 504),
+/// leaves it for the next check.
 void check_again(feed_pointer self, std::uint64_t token, const stream& s) {
   auto edge = caf::actor_cast<caf::actor>(s.who.edge);
   if (!edge)
@@ -74,7 +75,13 @@ void check_again(feed_pointer self, std::uint64_t token, const stream& s) {
   self->request(edge, std::chrono::seconds(10), std::move(req))
     .then(
       [self, token, tenant](const response& res) {
-        if (res.status == 200 && res.body.find(tenant) != std::string::npos)
+        // 401, 403, 404: not theirs to read any more. Another business
+        // named: the session moved on. A busy edge (429, 503, 504) is no
+        // answer.
+        bool gone =
+          res.status == 401 || res.status == 403 || res.status == 404
+          || (res.status == 200 && res.body.find(tenant) == std::string::npos);
+        if (!gone)
           return;
         auto i = self->state.streams.find(token);
         if (i == self->state.streams.end())

@@ -409,9 +409,12 @@ void write_ready(broker_ptr self, connection& c) {
       break;
     bool keep = i->second.keep_alive && !self->state.draining;
     bool head = c.is_head[i->first];
-    if (auto& res = *i->second.answer; res.stream_owner && head) {
-      // HEAD of a stream: its head, said to end the connection, and the
-      // owner told at once that no one will read it.
+    if (auto& res = *i->second.answer;
+        res.stream_owner && (head || c.closing)) {
+      // HEAD of a stream, or a stream on a connection refused behind it
+      // (its 400 or 408 came first): its head, said to end the connection,
+      // and the owner told at once that no one will read it. Started, the
+      // stream would belong to a connection no message reaches.
       caf::anon_send(res.stream_owner, caf::leave_atom_v, res.stream_token);
       res.stream_owner = nullptr;
       keep = false;
