@@ -85,6 +85,9 @@ struct call {
   /// Set-Cookie and other headers every answer of this call carries.
   header_list extra_headers;
   bool answered = false;
+  /// `event_metadata::request_hash` of this request, once a command with
+  /// an Idempotency-Key asked for it (a batch upload asks once per file).
+  mutable std::string request_hash;
 
   /// Sends `res` (once; later calls are ignored) with `extra_headers`.
   void reply(response res);
