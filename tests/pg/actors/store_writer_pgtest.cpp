@@ -422,15 +422,17 @@ TEST_F(store_writer_test,
         FAIL() << to_string(e);
       });
 
-  // Released, the append whose outcome was unknown lands; a retry at the
-  // same version is then a conflict, never a second event.
+  // Released, the append whose outcome was unknown usually lands, and a
+  // retry at the same version is then a conflict. Its outcome was unknown,
+  // though, and once in a full `./dev test` run (session 21) it had not
+  // landed and the retry did: either way, never a second event.
   hold.abort();
   self
     ->request(writer, 10s, append_atom_v,
               make_append("invoice-h", tenant, 1, created.head))
     .receive(
-      [](const append_result&) {
-        FAIL() << "appended twice";
+      [](const append_result& r) {
+        EXPECT_EQ(r.version, 2);
       },
       [](const caf::error& e) {
         EXPECT_EQ(from_caf_error(e).code, errc::conflict);
