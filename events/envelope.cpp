@@ -39,7 +39,9 @@ std::string encode_metadata(const event_metadata& meta) {
   optional_field("causation_id", meta.causation_id);
   optional_field("correlation_id", meta.correlation_id);
   optional_field("idempotency_key", meta.idempotency_key);
-  optional_field("request_hash", meta.request_hash);
+  // Only with its key: without one nothing reads it.
+  if (!meta.idempotency_key.empty())
+    optional_field("request_hash", meta.request_hash);
   optional_field("request_id", meta.request_id);
   optional_field("source", meta.source);
   w.end_object();

@@ -38,8 +38,9 @@ struct event_metadata {
   std::string idempotency_key;
   /// With an idempotency key: what the request asked (a digest of its
   /// method, target and body), so that the key reused for another request
-  /// is refused rather than answered as the first one. Empty in events
-  /// written before session 21: such a key answers any request, as then.
+  /// is refused rather than answered as the first one. Stored only with
+  /// the key. Empty in events written before session 21: such a key
+  /// answers any request, as then.
   std::string request_hash;
 
   friend bool operator==(const event_metadata&,

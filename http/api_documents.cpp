@@ -271,7 +271,6 @@ void upload_files(const call_ptr& c, bool batch) {
           auto& st = c->self->state;
           auto tick = c->context(job->tenant);
           tick.meta.idempotency_key.clear();
-          tick.meta.request_hash.clear();
           c->self
             ->request(st.services.tenants, caf::infinite, command_atom_v,
                       domain::stream_id("tenant", job->tenant),

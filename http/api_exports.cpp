@@ -183,7 +183,6 @@ void download(const call_ptr& c, ex::export_format format) {
   job->writer = st.services.writer;
   job->meta = c->context(job->tenant).meta;
   job->meta.idempotency_key.clear();
-  job->meta.request_hash.clear();
   job->after = params.after;
   auto tenant = job->tenant;
   get_entity<domain::tenant_entity>(

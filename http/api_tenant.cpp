@@ -3,6 +3,7 @@
 #include "actors/values/values.hpp"
 #include "http/api.hpp"
 #include "http/auth_store.hpp"
+#include "projections/suppliers.hpp"
 
 /// Onboarding and the tenant's settings, people and WhatsApp senders.
 namespace larder::http {
@@ -397,12 +398,7 @@ void acknowledge_alert(const call_ptr& c) {
     c,
     [found, tenant = *c->who->tenant_id, alert = *id](pqxx::connection& conn) {
       pqxx::read_transaction txn{conn};
-      *found = !txn
-                  .exec_params("SELECT 1 FROM rm_suppliers.prices"
-                               " WHERE tenant_id = $1 AND alert"
-                               "   AND alert_id = $2 LIMIT 1",
-                               tenant.to_string(), alert.to_string())
-                  .empty();
+      *found = projections::has_price_alert(txn, tenant, alert);
     },
     [c, found, alert = *id] {
       if (!*found) {

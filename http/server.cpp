@@ -619,6 +619,19 @@ void check_timeouts(broker_ptr self) {
   }
 }
 
+/// Forgets the connections the broker closed itself (no
+/// connection_closed_msg follows those) or refused and answered: on its
+/// tick, and before a new connection is counted against the limit, since
+/// CAF may hand out a closed one's handle again.
+void sweep_closed(broker_ptr self) {
+  std::erase_if(self->state.conns, [self](const auto& kv) {
+    bool gone = kv.second->closing && kv.second->pending.empty();
+    if (gone)
+      --self->state.stats.connections_open;
+    return gone;
+  });
+}
+
 bool drained(broker_ptr self) {
   for (auto& [hdl, c] : self->state.conns)
     if (!c->pending.empty())
@@ -653,17 +666,12 @@ caf::behavior server(broker_ptr self, server_options options,
     [self](const caf::io::new_connection_msg& msg) {
       auto& st = self->state;
       ++st.stats.connections_total;
-      // A handle still in the map belongs to a connection we closed
-      // ourselves (no connection_closed_msg follows): forget it.
-      if (st.conns.erase(msg.handle) > 0)
+      // Connections closed here are swept before they are counted, the
+      // one whose handle CAF hands out again among them.
+      sweep_closed(self);
+      if (st.conns.erase(msg.handle) > 0) // not expected after the sweep
         --st.stats.connections_open;
-      // Connections closed here and not yet swept (on the tick) are gone.
-      auto live =
-        std::count_if(st.conns.begin(), st.conns.end(), [](const auto& kv) {
-          return !kv.second->closing || !kv.second->pending.empty();
-        });
-      if (st.draining
-          || static_cast<std::size_t>(live) >= st.options.max_connections) {
+      if (st.draining || st.conns.size() >= st.options.max_connections) {
         ++st.stats.connections_refused;
         auto res = error_response(503, "unavailable",
                                   "the server is busy; try again shortly");
@@ -717,12 +725,7 @@ caf::behavior server(broker_ptr self, server_options options,
       } else {
         check_timeouts(self);
       }
-      std::erase_if(self->state.conns, [self](const auto& kv) {
-        bool gone = kv.second->closing && kv.second->pending.empty();
-        if (gone)
-          --self->state.stats.connections_open;
-        return gone;
-      });
+      sweep_closed(self);
       self->delayed_send(self, std::chrono::seconds(1), caf::tick_atom_v);
     },
     [self](caf::close_atom) {

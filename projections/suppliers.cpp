@@ -2011,6 +2011,10 @@ constexpr auto count_unacknowledged_sql =
   "   AND NOT EXISTS (SELECT 1 FROM rm_suppliers.acknowledgements a"
   "                    WHERE a.tenant_id = p.tenant_id"
   "                      AND a.alert_id = p.alert_id)";
+
+constexpr auto has_alert_sql =
+  "SELECT EXISTS (SELECT 1 FROM rm_suppliers.prices"
+  " WHERE tenant_id = $1::uuid AND alert AND alert_id = $2::uuid)";
 // clang-format on
 
 #undef LARDER_ALERT_FROM
@@ -2264,6 +2268,13 @@ alert_count count_unacknowledged_alerts(pqxx::transaction_base& txn,
                                         const events::uuid& tenant) {
   return {txn.exec_params1(count_unacknowledged_sql, tenant.to_string())[0]
             .as<std::int64_t>()};
+}
+
+bool has_price_alert(pqxx::transaction_base& txn, const events::uuid& tenant,
+                     const events::uuid& alert) {
+  return txn
+    .exec_params1(has_alert_sql, tenant.to_string(), alert.to_string())[0]
+    .as<bool>();
 }
 
 // -- JSON ---------------------------------------------------------------------

@@ -353,6 +353,11 @@ page<price_alert_row> list_price_alerts(pqxx::transaction_base& txn,
 alert_count count_unacknowledged_alerts(pqxx::transaction_base& txn,
                                         const events::uuid& tenant);
 
+/// Whether `alert` is one of the tenant's alerts now (as its list shows
+/// them): what may be acknowledged.
+bool has_price_alert(pqxx::transaction_base& txn, const events::uuid& tenant,
+                     const events::uuid& alert);
+
 // -- JSON ---------------------------------------------------------------------
 
 /// `{"suppliers":[supplier…],"total":n}`; a supplier is `{id, name, tax_id
